@@ -1,0 +1,35 @@
+"""Jacobians computed by SymPy and rendered as matrices in Python-Markdown pages.
+
+Importing this package is cheap: SymPy is loaded when the first block is computed.
+"""
+
+from __future__ import annotations
+
+from .api import evaluate, render_block
+from .errors import BlockError, LimitError
+from .fence import fence_format, fence_validator
+from .limits import Limits
+from .model import Block, Component, Result
+from .options import Options
+
+__all__ = [
+    "Block",
+    "BlockError",
+    "Component",
+    "LimitError",
+    "Limits",
+    "Options",
+    "Result",
+    "evaluate",
+    "fence_format",
+    "fence_validator",
+    "makeExtension",
+    "render_block",
+]
+
+
+def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown looks for
+    """Return the Python-Markdown extension, so ``extensions=["mdjacobian"]`` works."""
+    from .extension import JacobianExtension
+
+    return JacobianExtension(**kwargs)

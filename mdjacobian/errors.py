@@ -1,0 +1,53 @@
+"""One exception family for everything a block can get wrong."""
+
+from __future__ import annotations
+
+from pymdownx.superfences import SuperFencesException
+
+
+class BlockError(ValueError):
+    """A block that cannot be turned into a Jacobian.
+
+    Attributes:
+        line: 1-based line within the block, or ``None`` for the fence line and options
+            given from outside the block.
+        column: 1-based column of the offending character, when known.
+        source_line: the text of the offending line, when known.
+        reason: the message without the ``line N:`` prefix.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
+
+    def at(self, line: int, source_line: str) -> BlockError:
+        """Return this error placed on ``line`` unless it already names a line."""
+        if self.line is None:
+            self.line = line
+            self.source_line = source_line
+            self.args = (f"line {line}: {self.reason}",)
+        return self
+
+
+class LimitError(BlockError):
+    """A block went past one of the configured limits (size, depth, magnitude or time)."""
+
+    def __init__(self, reason: str, limit: str, **kwargs: object) -> None:
+        self.limit = limit
+        super().__init__(reason, **kwargs)  # type: ignore[arg-type]
+
+
+class FailFast(SuperFencesException):
+    """Raised instead of rendering an error box when ``fail_fast`` is on.
+
+    It derives from SuperFences' exception because that is the only one SuperFences lets escape.
+    """

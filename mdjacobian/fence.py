@@ -1,0 +1,95 @@
+"""The SuperFences custom fence: ``fence_validator`` and ``fence_format``.
+
+Use them in ``custom_fences`` (MkDocs, Zensical, Pelican) or let the ``mdjacobian`` extension register
+them. Every author mistake ends here: it is logged once, naming its line, and shown as an error box;
+only ``fail_fast`` turns it into the one exception SuperFences lets through.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import BlockError, FailFast
+from .limits import Limits
+from .options import Options, parse_option
+
+if TYPE_CHECKING:
+    from markdown import Markdown
+
+NAME = "jacobian"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a host configures: option defaults, limits and whether a bad block stops the build."""
+
+    defaults: Options = field(default_factory=Options)
+    limits: Limits = field(default_factory=Limits)
+    fail_fast: bool = False
+
+
+def logger() -> logging.Logger:
+    """The logger for block warnings: under MkDocs, one whose warnings ``--strict`` counts."""
+    return logging.getLogger("mkdocs.plugins.mdjacobian" if "mkdocs" in sys.modules else "mdjacobian")
+
+
+def settings_for(md: Markdown | None) -> Settings:
+    """The settings of the ``mdjacobian`` extension loaded into ``md``, or the defaults."""
+    for extension in getattr(md, "registeredExtensions", ()):
+        settings = getattr(extension, "mdjacobian_settings", None)
+        if isinstance(settings, Settings):
+            return settings
+    return Settings()
+
+
+def fence_validator(
+    language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, str], md: Markdown
+) -> bool:
+    """Accept a ``jacobian`` fence and keep its header options (``layout="denominator"``) for the formatter.
+
+    A bad option is not rejected here, which would silently turn the block into plain code: it is
+    kept and reported by the formatter in the page.
+    """
+    try:
+        for key, value in inputs.items():
+            parse_option(key, value)
+    except BlockError as exc:
+        options["error"] = exc
+    options["given"] = dict(inputs)
+    return True
+
+
+def report(error: BlockError, settings: Settings, classes: list[str] | None = None, id_value: str = "") -> str:
+    """Log a block's error and return its error box, or raise FailFast when configured to."""
+    from .render import render_error
+
+    logger().warning("mdjacobian: jacobian block: %s", error)
+    if settings.fail_fast:
+        raise FailFast(f"jacobian block: {error}") from error
+    return render_error(error, classes, id_value)
+
+
+def fence_format(
+    source: str,
+    language: str = NAME,
+    class_name: str = NAME,
+    options: dict[str, Any] | None = None,
+    md: Markdown | None = None,
+    **kwargs: Any,
+) -> str:
+    """Render a ``jacobian`` fence to HTML: the Jacobian, or an error box naming the line."""
+    from .api import render_block
+
+    options = options or {}
+    settings = settings_for(md)
+    classes = [c for c in [class_name, *(kwargs.get("classes") or [])] if c and c != NAME]
+    id_value = kwargs.get("id_value") or ""
+    try:
+        if "error" in options:
+            raise options["error"]
+        return render_block(source, options.get("given", {}), settings.defaults, settings.limits, classes, id_value)
+    except BlockError as error:
+        return report(error, settings, classes, id_value)

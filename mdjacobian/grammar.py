@@ -1,0 +1,326 @@
+"""The expression language: a tokenizer and a recursive-descent parser that build SymPy objects.
+
+Text never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``. Every token is matched by the
+regular expression below, every construct is built by the parser, and anything else is a BlockError
+naming the column. Numbers are checked for size *before* SymPy is allowed to evaluate them.
+
+Grammar (``^`` and ``**`` are the same operator)::
+
+    expr    := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary | power)*      # a bare power is implicit multiplication
+    unary   := ("+" | "-") unary | power
+    power   := primary (("^" | "**") unary)?           # right-associative: 2^3^2 = 2^9
+    primary := NUMBER | NAME | NAME "(" args ")" | "(" expr ")"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import BlockError, LimitError
+from .limits import Limits
+from .options import check_name
+
+_TOKEN_RE = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<num>\d+(?:\.\d*)?|\.\d+)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|[-+*/^(),\[\]=])"
+)
+
+END = "end"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "num", "name", "op" or END
+    text: str
+    column: int  # 1-based, within the line
+
+
+def tokenize(text: str, column: int = 1) -> list[Token]:
+    """Split ``text`` into tokens; ``column`` is where ``text`` starts within its line."""
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        if m is None:
+            raise BlockError(f"unexpected character '{text[pos]}'", column=column + pos)
+        if m.lastgroup != "space":
+            tokens.append(Token(m.lastgroup or "", m.group(), column + pos))
+        pos = m.end()
+    tokens.append(Token(END, "", column + len(text)))
+    return tokens
+
+
+def _one(fn: Callable[..., sp.Expr]) -> tuple[Callable[..., sp.Expr], int, int | None]:
+    return fn, 1, 1
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], int, int | None]] = {
+    "sin": _one(sp.sin), "cos": _one(sp.cos), "tan": _one(sp.tan),
+    "cot": _one(sp.cot), "sec": _one(sp.sec), "csc": _one(sp.csc),
+    "asin": _one(sp.asin), "acos": _one(sp.acos), "atan": _one(sp.atan),
+    "sinh": _one(sp.sinh), "cosh": _one(sp.cosh), "tanh": _one(sp.tanh),
+    "exp": _one(sp.exp), "ln": _one(sp.log), "log": (sp.log, 1, 2),
+    "sqrt": _one(sp.sqrt), "abs": _one(sp.Abs), "sign": _one(sp.sign),
+    "Heaviside": _one(sp.Heaviside), "atan2": (sp.atan2, 2, 2),
+    "max": (sp.Max, 2, None), "min": (sp.Min, 2, None),
+}
+"""Built-in functions: name -> (SymPy constructor, least and most arguments)."""
+
+CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi}
+RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
+
+
+def symbol(name: str) -> sp.Symbol:
+    """The block's symbol for ``name``: every variable is real, so |x| and max differentiate cleanly."""
+    return sp.Symbol(name, real=True)
+
+
+def _digits(n: int) -> int:
+    return 1 if n == 0 else int(abs(n).bit_length() * math.log10(2)) + 1
+
+
+def check_number(value: sp.Expr, limits: Limits) -> None:
+    """Reject a rational whose numerator or denominator has more digits than allowed."""
+    if isinstance(value, sp.Rational):
+        size = max(_digits(int(value.p)), _digits(int(value.q)))
+        if size > limits.max_number_digits:
+            raise LimitError(
+                f"a number here would have about {size} digits (limit {limits.max_number_digits})",
+                limit="max_number_digits",
+            )
+
+
+def power(base: sp.Expr, exponent: sp.Expr, limits: Limits) -> sp.Expr:
+    """Build ``base ** exponent`` after checking that SymPy will not compute a huge number."""
+    if isinstance(exponent, sp.Rational):
+        if abs(exponent) > limits.max_exponent:
+            raise LimitError(
+                f"exponent {exponent} is larger than the limit of {limits.max_exponent}", limit="max_exponent"
+            )
+        if isinstance(base, sp.Rational) and base != 0:
+            size = max(_digits(int(base.p)), _digits(int(base.q))) * float(abs(exponent))
+            if size > limits.max_number_digits:
+                raise LimitError(
+                    f"{base}^{exponent} would have about {int(size)} digits (limit {limits.max_number_digits})",
+                    limit="max_number_digits",
+                )
+        if base == 0 and exponent < 0:
+            raise BlockError("division by zero (0 to a negative power)")
+    return sp.Pow(base, exponent)
+
+
+def check_expr(expr: sp.Expr, limits: Limits) -> None:
+    """Check a built expression: its size, every number in it, and every numeric exponent."""
+    count = 0
+    for node in sp.preorder_traversal(expr):
+        count += 1
+        if count > limits.max_nodes:
+            raise LimitError(f"expression has more than {limits.max_nodes} parts", limit="max_nodes")
+        if isinstance(node, sp.Rational):
+            check_number(node, limits)
+        elif isinstance(node, sp.Pow) and isinstance(node.exp, sp.Rational):
+            if abs(node.exp) > limits.max_exponent:
+                raise LimitError(
+                    f"exponent {node.exp} is larger than the limit of {limits.max_exponent}", limit="max_exponent"
+                )
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise BlockError("the expression is undefined here (division by zero)")
+
+
+class ExpressionParser:
+    """Parse one expression from a token list; ``variables`` are names that multiply, not call."""
+
+    def __init__(self, tokens: list[Token], limits: Limits, variables: Collection[str] = ()) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.limits = limits
+        self.variables = variables
+        self.depth = 0
+
+    # -- token helpers -------------------------------------------------------------------------------
+    def peek(self) -> Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.pos]
+        if token.kind != END:
+            self.pos += 1
+        return token
+
+    def at_op(self, *ops: str) -> bool:
+        token = self.peek()
+        return token.kind == "op" and token.text in ops
+
+    def unexpected(self) -> BlockError:
+        """The error for the token at the current position."""
+        token = self.peek()
+        before = self.tokens[self.pos - 1].text if self.pos > 0 else None
+        if token.kind == END:
+            reason = f"expression ends after '{before}'" if before else "expected an expression"
+        elif before:
+            reason = f"unexpected '{token.text}' after '{before}'"
+        else:
+            reason = f"unexpected '{token.text}' at the start of the expression"
+        return BlockError(reason, column=token.column)
+
+    def nest(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise LimitError(
+                f"nesting is deeper than the limit of {self.limits.max_depth} levels",
+                limit="max_depth",
+                column=token.column,
+            )
+
+    # -- grammar ------------------------------------------------------------------------------------
+    def parse(self) -> sp.Expr:
+        """Parse the whole token list as one expression."""
+        expr = self.expr()
+        if self.peek().kind != END:
+            raise self.unexpected()
+        return expr
+
+    def expr(self) -> sp.Expr:
+        left = self.term()
+        while self.at_op("+", "-"):
+            op = self.advance().text
+            right = self.term()
+            left = left + right if op == "+" else left - right
+        return left
+
+    def term(self) -> sp.Expr:
+        left = self.unary()
+        while True:
+            token = self.peek()
+            if self.at_op("*", "/"):
+                self.advance()
+                right = self.unary()
+                if token.text == "*":
+                    left = left * right
+                elif right.is_zero:
+                    raise BlockError("division by zero", column=token.column)
+                else:
+                    left = left / right
+            elif token.kind in ("num", "name") or self.at_op("("):
+                previous = self.tokens[self.pos - 1]
+                if token.kind == "num" and previous.kind == "num":
+                    raise BlockError(
+                        f"missing operator between '{previous.text}' and '{token.text}'", column=token.column
+                    )
+                left = left * self.power()
+            else:
+                return left
+
+    def unary(self) -> sp.Expr:
+        if self.at_op("+", "-"):
+            token = self.advance()
+            self.nest(token)
+            operand = self.unary()
+            self.depth -= 1
+            return operand if token.text == "+" else -operand
+        return self.power()
+
+    def power(self) -> sp.Expr:
+        base = self.primary()
+        if self.at_op("^", "**"):
+            token = self.advance()
+            self.nest(token)
+            exponent = self.unary()
+            self.depth -= 1
+            try:
+                return power(base, exponent, self.limits)
+            except BlockError as exc:
+                exc.column = exc.column or token.column
+                raise
+        return base
+
+    def primary(self) -> sp.Expr:
+        token = self.peek()
+        if token.kind == "num":
+            return self.number(self.advance())
+        if token.kind == "name":
+            return self.name(self.advance())
+        if self.at_op("("):
+            self.nest(self.advance())
+            inner = self.expr()
+            self.close(token)
+            self.depth -= 1
+            return inner
+        raise self.unexpected()
+
+    def close(self, opening: Token) -> None:
+        if not self.at_op(")"):
+            token = self.peek()
+            where = "the line ends" if token.kind == END else f"found '{token.text}'"
+            raise BlockError(f"missing ')' for the '(' at column {opening.column}: {where}", column=token.column)
+        self.advance()
+
+    def number(self, token: Token) -> sp.Expr:
+        digits = token.text.replace(".", "")
+        if len(digits.lstrip("0")) > self.limits.max_literal_digits:
+            raise LimitError(
+                f"number has more than {self.limits.max_literal_digits} digits",
+                limit="max_literal_digits",
+                column=token.column,
+            )
+        whole, _, frac = token.text.partition(".")
+        return sp.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
+
+    def name(self, token: Token) -> sp.Expr:
+        name = token.text
+        try:
+            check_name(name)
+        except BlockError as exc:
+            exc.column = token.column
+            raise
+        calls = self.at_op("(")
+        if name in FUNCTIONS:
+            if not calls:
+                raise BlockError(f"'{name}' is a function: write {name}(...)", column=token.column)
+            return self.call(token)
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if calls and name not in self.variables:
+            return self.call(token)
+        return symbol(name)  # a following "(" is implicit multiplication, handled by term()
+
+    def call(self, token: Token) -> sp.Expr:
+        opening = self.advance()
+        self.nest(opening)
+        args: list[sp.Expr] = []
+        if not self.at_op(")"):
+            args.append(self.expr())
+            while self.at_op(","):
+                self.advance()
+                args.append(self.expr())
+        self.close(opening)
+        self.depth -= 1
+        name = token.text
+        if name not in FUNCTIONS:
+            if not args:
+                raise BlockError(f"{name}() needs at least one argument", column=token.column)
+            return sp.Function(name)(*args)
+        build, least, most = FUNCTIONS[name]
+        if len(args) < least or (most is not None and len(args) > most):
+            wanted = f"{least}" if least == most else f"at least {least}" if most is None else f"{least} or {most}"
+            plural = "" if wanted == "1" else "s"
+            raise BlockError(f"{name}() takes {wanted} argument{plural}, got {len(args)}", column=token.column)
+        return build(*args)
+
+
+def parse_expression(
+    text: str, limits: Limits, variables: Collection[str] = (), column: int = 1
+) -> sp.Expr:
+    """Parse and check one expression written in the block language."""
+    parser = ExpressionParser(tokenize(text, column), limits, variables)
+    expr = parser.parse()
+    check_expr(expr, limits)
+    return expr

@@ -1,0 +1,89 @@
+"""Bounds on what one block may cost: size, depth, magnitude and time."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from .errors import LimitError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits a block is computed under. Every field can be set from configuration."""
+
+    timeout: float = 10.0
+    """Seconds of parsing, differentiation and rendering one block may take; 0 turns the limit off."""
+    max_block_chars: int = 20_000
+    max_lines: int = 200
+    max_line_chars: int = 1_000
+    max_literal_digits: int = 40
+    """Digits in one numeric literal (``12345``, ``1.5``)."""
+    max_number_digits: int = 1_000
+    """Digits in any number the block produces, such as ``9^999`` or a value at a point."""
+    max_exponent: int = 1_000
+    """Largest magnitude of a numeric exponent (``x^1000``)."""
+    max_depth: int = 50
+    """Nesting depth of parentheses, calls and signs."""
+    max_nodes: int = 20_000
+    """Size of any one expression, counted in SymPy tree nodes."""
+    max_functions: int = 24
+    max_variables: int = 24
+
+
+class _TimeUp(BaseException):
+    """Delivered asynchronously into the computing thread; a BaseException so SymPy cannot swallow it."""
+
+
+def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else ctypes.c_void_p(0)
+    )
+
+
+def run_with_time_limit(func: Callable[[], T], seconds: float) -> T:
+    """Call ``func`` in this thread and stop it with a LimitError after ``seconds``.
+
+    A watchdog thread raises an exception inside this thread at the deadline, and keeps doing so
+    until the work gives up, so code that catches broad exceptions cannot outlast the limit. It works
+    in any thread (unlike ``signal.alarm``), which matters under ``mkdocs serve``. Work stuck inside a
+    single C call is stopped when that call returns: the size limits keep such calls short.
+    """
+    if not seconds or seconds <= 0:
+        return func()
+    target = threading.get_ident()
+    lock = threading.Lock()
+    finished = threading.Event()
+    state = {"done": False, "fired": False}
+
+    def watchdog() -> None:
+        if finished.wait(seconds):
+            return
+        while True:
+            with lock:
+                if state["done"]:
+                    return
+                state["fired"] = True
+                _set_async_exc(target, _TimeUp)
+            if finished.wait(0.05):
+                return
+
+    thread = threading.Thread(target=watchdog, name="mdjacobian-watchdog", daemon=True)
+    thread.start()
+    try:
+        try:
+            return func()
+        finally:
+            with lock:
+                state["done"] = True
+                if state["fired"]:
+                    _set_async_exc(target, None)
+            finished.set()
+    except _TimeUp:
+        raise LimitError(
+            f"took longer than the time limit of {seconds:g} s", limit="timeout"
+        ) from None

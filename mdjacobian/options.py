@@ -1,0 +1,98 @@
+"""Block options: their names, allowed values and how text becomes a typed value.
+
+This module is free of SymPy so that hosts can validate fence-line options cheaply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+
+from .errors import BlockError
+
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "layout": ("numerator", "denominator"),
+    "show": ("result", "full"),
+    "output": ("mathml", "tex"),
+}
+"""Options whose value is one word out of a fixed set; the first word is the default."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options of one block, after defaults, fence-line options and the block's own lines."""
+
+    wrt: tuple[str, ...] | None = None
+    """Variables in column order; ``None`` means: infer them."""
+    at: str | None = None
+    """The point to evaluate at, as written (``x = 1, y = 2``); parsed with the expression parser."""
+    layout: str = "numerator"
+    show: str = "result"
+    output: str = "mathml"
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for a near miss, else an empty string."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """Return ``name`` if it is a valid block name, else raise BlockError."""
+    if not NAME_RE.fullmatch(name):
+        raise BlockError(f"'{name}' is not a valid {what}: use letters, digits and '_', starting with a letter")
+    if "__" in name:
+        raise BlockError(f"'{name}' is not a valid {what}: '__' is not allowed in names")
+    return name
+
+
+def parse_names(text: str, what: str = "variable") -> tuple[str, ...]:
+    """Split ``x, y z`` into ``("x", "y", "z")``, checking each name and rejecting repeats."""
+    names = tuple(n for n in re.split(r"[\s,]+", text.strip()) if n)
+    if not names:
+        raise BlockError(f"expected at least one {what} name")
+    seen: set[str] = set()
+    for name in names:
+        check_name(name, what)
+        if name in seen:
+            raise BlockError(f"{what} '{name}' is listed twice")
+        seen.add(name)
+    return names
+
+
+def parse_option(key: str, value: object) -> object:
+    """Turn one option's raw value (text, or a Python value from the API) into its typed value."""
+    if key not in OPTION_NAMES:
+        valid = ", ".join(OPTION_NAMES)
+        raise BlockError(f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {valid}")
+    if key == "wrt":
+        if isinstance(value, str):
+            return parse_names(value)
+        if isinstance(value, Iterable):
+            return parse_names(", ".join(str(v) for v in value))
+        raise BlockError("wrt: expected variable names such as 'x, y'")
+    if key == "at":
+        if isinstance(value, Mapping):
+            value = ", ".join(f"{k} = {v}" for k, v in value.items())
+        text = str(value).strip()
+        if not text:
+            raise BlockError("at: expected a point such as 'x = 1, y = 2'")
+        return text
+    choices = CHOICES[key]
+    word = str(value).strip()
+    if word not in choices:
+        listed = " or ".join(f"'{c}'" for c in choices)
+        raise BlockError(f"{key}: unknown value '{word}'{suggest(word, choices)}; use {listed}")
+    return word
+
+
+def merge(base: Options, given: Mapping[str, object]) -> Options:
+    """Return ``base`` updated with raw option values, each checked by :func:`parse_option`."""
+    return replace(base, **{key: parse_option(key, value) for key, value in given.items()})

@@ -1,0 +1,246 @@
+"""Block text -> :class:`~mdjacobian.model.Block`: statements, options, variables and the point.
+
+A block is read in two passes. The first sorts lines into options and definitions, so that every
+parameter name and ``wrt`` variable is known before any expression is parsed (a variable followed
+by ``(`` multiplies; any other name followed by ``(`` is a function call).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import BlockError, LimitError
+from .grammar import RESERVED, ExpressionParser, check_expr, parse_expression, symbol, tokenize
+from .limits import Limits
+from .model import Block, Component
+from .options import OPTION_NAMES, Options, check_name, merge, parse_names, suggest
+
+_OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
+_DEFINITION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*=(.*)")
+_NATURAL_CHUNK = re.compile(r"\d+|\D+")
+
+
+@dataclass(frozen=True)
+class _Definition:
+    line: int
+    text: str
+    name: str
+    params: tuple[str, ...] | None
+    rhs: str
+    column: int  # where rhs starts
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort key putting x before x2 before x10 before y."""
+    return tuple(int(c) if c.isdigit() else c for c in _NATURAL_CHUNK.findall(name))
+
+
+def _strip_comment(text: str) -> str:
+    return text.split("#", 1)[0].rstrip()
+
+
+def _check_new_name(name: str, what: str) -> str:
+    check_name(name, what)
+    if name in RESERVED:
+        raise BlockError(f"'{name}' is a built-in name and cannot be used as a {what}")
+    return name
+
+
+def _read_lines(source: str, limits: Limits) -> list[tuple[int, str]]:
+    if len(source) > limits.max_block_chars:
+        raise LimitError(f"block is longer than {limits.max_block_chars} characters", limit="max_block_chars")
+    lines = source.splitlines()
+    if len(lines) > limits.max_lines:
+        raise LimitError(f"block has more than {limits.max_lines} lines", limit="max_lines")
+    numbered = []
+    for number, text in enumerate(lines, start=1):
+        if len(text) > limits.max_line_chars:
+            raise LimitError(
+                f"line is longer than {limits.max_line_chars} characters", limit="max_line_chars"
+            ).at(number, text[:80] + "…")
+        numbered.append((number, text))
+    return numbered
+
+
+def _sort_lines(
+    lines: list[tuple[int, str]], given: Mapping[str, object]
+) -> tuple[list[_Definition], dict[str, tuple[int, str, str]]]:
+    """First pass: definitions in order, and options by key with their line."""
+    definitions: list[_Definition] = []
+    options: dict[str, tuple[int, str, str]] = {}
+    for number, text in lines:
+        code = _strip_comment(text)
+        if not code.strip():
+            continue
+        try:
+            if m := _OPTION_LINE.fullmatch(code):
+                key, value = m.group(1), m.group(2)
+                if key not in OPTION_NAMES:
+                    raise BlockError(
+                        f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {', '.join(OPTION_NAMES)}"
+                    )
+                if key in options:
+                    raise BlockError(f"option '{key}' is already set on line {options[key][0]}")
+                if key in given:
+                    raise BlockError(f"option '{key}' is set both here and on the fence line")
+                options[key] = (number, text, value)
+            elif m := _DEFINITION_LINE.fullmatch(code):
+                name, params, rhs = m.group(1), m.group(2), m.group(3)
+                _check_new_name(name, "function name")
+                declared = None
+                if params is not None:
+                    declared = parse_names(params, "parameter")
+                    for param in declared:
+                        _check_new_name(param, "parameter")
+                definitions.append(_Definition(number, text, name, declared, rhs, m.start(3) + 1))
+            elif "=" in code:
+                raise BlockError("left of '=' must be a name such as f or f(x, y)")
+            else:
+                raise BlockError("expected 'name = expression' or 'option: value'")
+        except BlockError as exc:
+            raise exc.at(number, text) from None
+    return definitions, options
+
+
+def _components(definition: _Definition, limits: Limits, variables: set[str]) -> list[Component]:
+    """Parse one definition's right-hand side into one component, or several for ``[a, b, …]``."""
+    tokens = tokenize(definition.rhs, definition.column)
+    make = lambda expr, name, vector=None: Component(  # noqa: E731
+        name=name, expr=expr, line=definition.line, params=definition.params, vector=vector
+    )
+    if not (tokens[0].kind == "op" and tokens[0].text == "["):
+        parser = ExpressionParser(tokens, limits, variables)
+        expr = parser.parse()
+        check_expr(expr, limits)
+        return [make(expr, definition.name)]
+    parser = ExpressionParser(tokens, limits, variables)
+    parser.advance()
+    exprs = [parser.expr()]
+    while parser.at_op(","):
+        parser.advance()
+        exprs.append(parser.expr())
+    if not parser.at_op("]"):
+        token = parser.peek()
+        where = "the line ends" if token.kind == "end" else f"found '{token.text}'"
+        raise BlockError(f"missing ']' to close the vector: {where}", column=token.column)
+    parser.advance()
+    if parser.peek().kind != "end":
+        raise parser.unexpected()
+    for expr in exprs:
+        check_expr(expr, limits)
+    return [make(expr, f"{definition.name}{i}", definition.name) for i, expr in enumerate(exprs, start=1)]
+
+
+def _infer_variables(components: list[Component], definitions: list[_Definition]) -> list[str]:
+    declared: list[str] = []
+    for definition in definitions:
+        for param in definition.params or ():
+            if param not in declared:
+                declared.append(param)
+    if declared:
+        return declared
+    free: set[str] = set()
+    for component in components:
+        free |= {s.name for s in component.expr.free_symbols}
+    return sorted(free, key=natural_key)
+
+
+def _parse_point(
+    text: str, limits: Limits, variables: tuple[sp.Symbol, ...], components: list[Component]
+) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+    """Parse ``x = 1, y = 1/2`` into exact values, one per named symbol."""
+    known = {s.name for s in variables}
+    for component in components:
+        known |= {s.name for s in component.expr.free_symbols}
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    point: dict[str, sp.Expr] = {}
+    for piece in pieces:
+        name, equals, value = piece.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise BlockError(f"at: expected 'name = value', got '{piece.strip()}'")
+        check_name(name)
+        if name not in known:
+            raise BlockError(f"at: '{name}' does not appear in the block{suggest(name, known)}")
+        if name in point:
+            raise BlockError(f"at: '{name}' is given twice")
+        try:
+            number = parse_expression(value, limits)
+        except BlockError as exc:
+            exc.column = None  # columns count within the value, not the line
+            raise
+        if number.free_symbols or number.atoms(sp.core.function.AppliedUndef):
+            raise BlockError(f"at: the value of '{name}' must be a number, not '{value.strip()}'")
+        point[name] = number
+    return tuple((symbol(name), value) for name, value in point.items())
+
+
+def parse_block(source: str, given: Mapping[str, object] | None = None, defaults: Options | None = None,
+                limits: Limits | None = None) -> Block:
+    """Parse block text into a :class:`Block`.
+
+    Args:
+        source: the block's text, without its fences.
+        given: raw options from outside the block (fence line, API keywords); a block line may not
+            set the same option again.
+        defaults: options that apply where neither the block nor ``given`` sets one.
+        limits: the bounds to enforce; :class:`Limits` defaults when omitted.
+    """
+    given = dict(given or {})
+    limits = limits or Limits()
+    options = merge(defaults or Options(), given)
+    definitions, block_options = _sort_lines(_read_lines(source, limits), given)
+    for key, (number, text, value) in block_options.items():
+        try:
+            options = merge(options, {key: value})
+        except BlockError as exc:
+            raise exc.at(number, text) from None
+
+    names = {p for d in definitions for p in d.params or ()} | set(options.wrt or ())
+    components: list[Component] = []
+    seen: dict[str, int] = {}
+    for definition in definitions:
+        try:
+            for component in _components(definition, limits, names):
+                if component.name in seen:
+                    raise BlockError(f"'{component.name}' is already defined on line {seen[component.name]}")
+                seen[component.name] = definition.line
+                components.append(component)
+        except BlockError as exc:
+            raise exc.at(definition.line, definition.text) from None
+
+    if not components:
+        raise BlockError("the block defines no function; write one such as f(x, y) = 3x^2 y")
+    if len(components) > limits.max_functions:
+        raise LimitError(f"more than {limits.max_functions} functions in one block", limit="max_functions")
+    variable_names = list(options.wrt) if options.wrt else _infer_variables(components, definitions)
+    for name in variable_names:
+        if name in RESERVED:
+            raise BlockError(f"wrt: '{name}' is a built-in name, not a variable")
+    if not variable_names:
+        raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
+    if len(variable_names) > limits.max_variables:
+        raise LimitError(f"more than {limits.max_variables} variables in one block", limit="max_variables")
+    variables = tuple(symbol(name) for name in variable_names)
+
+    point = None
+    if options.at is not None:
+        try:
+            point = _parse_point(options.at, limits, variables, components)
+        except BlockError as exc:
+            if "at" in block_options:
+                number, text, _ = block_options["at"]
+                raise exc.at(number, text) from None
+            raise
+    return Block(components=tuple(components), variables=variables, options=options, point=point)

@@ -1,0 +1,225 @@
+"""Result -> HTML. TeX comes from SymPy's printer, MathML Core from the math-core converter.
+
+Nothing here builds maths by hand beyond the few TeX commands that frame a result (the left-hand
+side, ``=``, the matrix of partials); entries are always printed by SymPy.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+from .errors import BlockError
+from .model import Result
+
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+KIND_LABELS = {
+    "derivative": "derivative",
+    "gradient": "gradient",
+    "column": "Jacobian (column)",
+    "jacobian": "Jacobian",
+}
+
+
+class Printer(LatexPrinter):
+    """SymPy's LaTeX printer with the notation of matrix-calculus texts, in TeX math-core reads."""
+
+    def __init__(self) -> None:
+        super().__init__({"mat_delim": "[", "mul_symbol": None})
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        if not isinstance(expr.expr, AppliedUndef):
+            return super()._print_Derivative(expr)
+        order = sum(count for _, count in expr.variable_count)
+        top = rf"\partial^{{{order}}} {self._print(expr.expr.func)}" if order > 1 else (
+            rf"\partial {self._print(expr.expr.func)}"
+        )
+        bottom = " ".join(
+            rf"\partial {self._print(v)}" + (f"^{{{n}}}" if n > 1 else "") for v, n in expr.variable_count
+        )
+        return rf"\frac{{{top}}}{{{bottom}}}"
+
+    def _print_Subs(self, expr: sp.Subs) -> str:
+        body, old, new = expr.args
+        pairs = r",\, ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
+        return rf"\left. {self._print(body)} \right|_{{{pairs}}}"
+
+    def _print_Dummy(self, expr: sp.Dummy) -> str:
+        return self._print(sp.Symbol(expr.name.split("_")[0]))
+
+
+@functools.lru_cache(maxsize=None)
+def _printer() -> Printer:
+    return Printer()
+
+
+def latex(expr: sp.Basic) -> str:
+    """Print one SymPy object as TeX."""
+    return _printer().doprint(expr)
+
+
+def _name(name: str) -> str:
+    return latex(sp.Symbol(name))
+
+
+def _vector_stem(names: list[str]) -> str | None:
+    """``x`` when ``names`` are exactly x1, x2, …, xn (n > 1), so the set can be written as a bold vector."""
+    if len(names) < 2:
+        return None
+    m = re.fullmatch(r"([A-Za-z]+)_?1", names[0])
+    if not m:
+        return None
+    stem = m.group(1)
+    expected = {f"{stem}{i}" for i in range(1, len(names) + 1)} | {f"{stem}_{i}" for i in range(1, len(names) + 1)}
+    return stem if set(names) <= expected else None
+
+
+def _group(names: list[str], stem: str | None) -> str:
+    if stem:
+        return rf"\mathbf{{{stem}}}"
+    if len(names) == 1:
+        return _name(names[0])
+    return r"\left(" + ", ".join(_name(n) for n in names) + r"\right)"
+
+
+def left_side(result: Result) -> str:
+    """The TeX naming what is differentiated: ∂f/∂x, ∇f or ∂(f, g)/∂(x, y), transposed when needed."""
+    components = result.block.components
+    vectors = {c.vector for c in components}
+    single_vector = vectors.pop() if len(vectors) == 1 and None not in vectors else None
+    names = [c.name for c in components]
+    top = rf"\mathbf{{{single_vector}}}" if single_vector and len(names) > 1 else _group(names, None)
+    variable_names = [v.name for v in result.variables]
+    bottom = _group(variable_names, _vector_stem(variable_names))
+    kind = result.kind
+    if kind == "gradient":
+        lhs = rf"\nabla {top}"
+    else:
+        lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    if result.layout == "denominator" and kind != "derivative":
+        lhs = rf"\left({lhs}\right)^{{\top}}"
+    return lhs
+
+
+def _matrix(rows: list[list[str]]) -> str:
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    return rf"\left[\begin{{matrix}}{body}\end{{matrix}}\right]"
+
+
+def partials(result: Result) -> str:
+    """The matrix of ∂fᵢ/∂xⱼ symbols, in the result's layout."""
+    rows = [
+        [rf"\frac{{\partial {_name(c.name)}}}{{\partial {latex(v)}}}" for v in result.variables]
+        for c in result.block.components
+    ]
+    if result.layout == "denominator":
+        rows = [list(column) for column in zip(*rows)]
+    return _matrix(rows)
+
+
+def _value(matrix: sp.ImmutableMatrix) -> str:
+    if matrix.shape == (1, 1):
+        return latex(matrix[0, 0])
+    return _matrix([[latex(matrix[i, j]) for j in range(matrix.cols)] for i in range(matrix.rows)])
+
+
+def to_tex(result: Result) -> list[str]:
+    """The result as display equations: the Jacobian, then its value at the point if one was given."""
+    lhs = left_side(result)
+    middle = ""
+    if result.block.options.show == "full" and result.kind != "derivative":
+        middle = f" = {partials(result)}"
+    equations = [f"{lhs}{middle} = {_value(result.matrix)}"]
+    if result.value is not None and result.block.point:
+        point = r",\, ".join(f"{latex(v)} = {latex(n)}" for v, n in result.block.point)
+        equations.append(rf"\left. {lhs} \right|_{{{point}}} = {_value(result.value)}")
+    return equations
+
+
+def caption(result: Result) -> str:
+    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``."""
+    rows, cols = result.shape
+    text = f"{rows} × {cols} {KIND_LABELS[result.kind]}"
+    if result.kind != "derivative":
+        text += f", {result.layout} layout"
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def _converter():  # noqa: ANN202 - math_core's type is private
+    from math_core import LatexToMathML
+
+    return LatexToMathML(annotation=True, fancy_error=False)
+
+
+def _numeric_entity(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name in _XML_ENTITIES:
+        return m.group(0)
+    char = html.unescape(m.group(0))
+    return "".join(f"&#x{ord(c):X};" for c in char) if char != m.group(0) else m.group(0)
+
+
+def tex_to_mathml(tex: str) -> str:
+    """Convert display TeX to one ``<math display="block">`` element of MathML Core.
+
+    math-core writes a few characters as HTML named entities (``&ApplyFunction;``); MathML in XML
+    and some HTML parsers know only numeric ones, so those are rewritten.
+    """
+    from math_core import LatexError
+
+    try:
+        mathml = _converter().convert_with_local_state(tex, displaystyle=True)
+    except LatexError as exc:
+        raise BlockError(f"could not render the result as MathML: {exc}") from None
+    return _ENTITY.sub(_numeric_entity, mathml)
+
+
+def to_mathml(result: Result) -> str:
+    """The result as MathML Core, one ``<math>`` element per equation."""
+    return "\n".join(tex_to_mathml(tex) for tex in to_tex(result))
+
+
+def _attributes(classes: list[str], id_value: str = "", attrs: dict[str, str] | None = None) -> str:
+    parts = []
+    if id_value:
+        parts.append(f' id="{html.escape(id_value)}"')
+    parts.append(' class="{}"'.format(html.escape(" ".join(classes))))
+    for key, value in (attrs or {}).items():
+        parts.append(f' {html.escape(key)}="{html.escape(str(value))}"')
+    return "".join(parts)
+
+
+def render_html(
+    result: Result, classes: list[str] | None = None, id_value: str = "", attrs: dict[str, str] | None = None
+) -> str:
+    """The wrapper ``<div class="jacobian">`` holding the maths and the shape caption."""
+    if result.block.options.output == "tex":
+        maths = "\n".join(
+            f'<div class="arithmatex">\\[\n{html.escape(tex, quote=False)}\n\\]</div>' for tex in to_tex(result)
+        )
+    else:
+        maths = to_mathml(result)
+    wrapper = _attributes(["jacobian", *(classes or [])], id_value, attrs)
+    return f'<div{wrapper}>\n{maths}\n<p class="jacobian-shape">{html.escape(caption(result))}</p>\n</div>'
+
+
+def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "") -> str:
+    """The error box: the message and, when known, the offending line with a caret under the column."""
+    message = f'<p class="jacobian-error-message"><strong>jacobian:</strong> {html.escape(str(error), quote=False)}</p>'
+    listing = ""
+    if error.source_line is not None and error.line is not None:
+        gutter = f"{error.line} | "
+        text = gutter + error.source_line
+        if error.column:
+            text += "\n" + " " * (len(gutter) + error.column - 1) + "^"
+        listing = f"\n<pre><code>{html.escape(text)}</code></pre>"
+    wrapper = _attributes(["jacobian-error", *(classes or [])], id_value)
+    return f'<div{wrapper} role="alert">\n{message}{listing}\n</div>'
