@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .errors import BlockError
+from .errors import BlockError, LimitError
 from .grammar import check_expr, check_number, power
 from .limits import Limits
 from .model import Block, Result
@@ -36,9 +36,11 @@ def value_at(matrix: sp.ImmutableMatrix, block: Block, limits: Limits) -> sp.Imm
     for entry in matrix:
         with sp.evaluate(False):
             substituted = entry.subs(mapping)
-        value = _rebuild(substituted, limits)
         try:
+            value = _rebuild(substituted, limits)
             check_expr(value, limits)
+        except LimitError:
+            raise
         except BlockError:
             raise BlockError("the Jacobian is undefined at this point (division by zero)") from None
         entries.append(value)

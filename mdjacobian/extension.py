@@ -27,15 +27,28 @@ def _superfences_reset(md: Markdown) -> None:
     """Nothing to reset: blocks keep no per-document state."""
 
 
+def _superfences(md: Markdown) -> Any:
+    """The SuperFences extension in charge of fences, or None (no fences, or Python-Markdown's fenced_code)."""
+    preprocessor = md.preprocessors["fenced_code_block"] if "fenced_code_block" in md.preprocessors else None
+    extension = getattr(preprocessor, "extension", None)
+    return extension if isinstance(getattr(extension, "superfences", None), list) else None
+
+
 class _WireFence(Preprocessor):
     """Add the ``jacobian`` fence to the SuperFences instance that will run, unless it has one."""
 
     def run(self, lines: list[str]) -> list[str]:
-        if "fenced_code_block" in self.md.preprocessors:
-            superfences = getattr(self.md.preprocessors["fenced_code_block"], "extension", None)
-            entries = getattr(superfences, "superfences", None)
-            if entries is not None and not any(entry["name"] == NAME for entry in entries):
-                superfences.extend_super_fences(NAME, _superfences_formatter, fence_validator, _superfences_reset)
+        superfences = _superfences(self.md)
+        restored = superfences is None
+        if restored:
+            # fenced_code was listed after us and replaced SuperFences; SuperFences does all it does.
+            self.md.registerExtensions(["pymdownx.superfences"], {})
+            superfences = _superfences(self.md)
+        if not any(entry["name"] == NAME for entry in superfences.superfences):
+            superfences.extend_super_fences(NAME, _superfences_formatter, fence_validator, _superfences_reset)
+        if restored:
+            # This pass iterates a snapshot that still holds fenced_code: run SuperFences now.
+            return self.md.preprocessors["fenced_code_block"].run(lines)
         return lines
 
 
@@ -66,10 +79,11 @@ class JacobianExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)
         self.mdjacobian_settings  # noqa: B018 - validate the configuration now, not at the first block
-        if "fenced_code_block" not in md.preprocessors:
+        if _superfences(md) is None:
             md.registerExtensions(["pymdownx.superfences"], {})
-        # Runs before any fence preprocessor (SuperFences registers at 25).
-        md.preprocessors.register(_WireFence(md), "mdjacobian_fence", 40)
+        # After normalize_whitespace (30), which would strip the stash markers of anything run earlier,
+        # and before the fence preprocessor (25) that it wires.
+        md.preprocessors.register(_WireFence(md), "mdjacobian_fence", 29)
 
 
 def makeExtension(**kwargs: Any) -> JacobianExtension:  # noqa: N802 - the name Python-Markdown looks for

@@ -106,7 +106,7 @@ def power(base: sp.Expr, exponent: sp.Expr, limits: Limits) -> sp.Expr:
                 f"exponent {exponent} is larger than the limit of {limits.max_exponent}", limit="max_exponent"
             )
         if isinstance(base, sp.Rational) and base != 0:
-            size = max(_digits(int(base.p)), _digits(int(base.q))) * float(abs(exponent))
+            size = math.log10(max(abs(int(base.p)), int(base.q), 2)) * float(abs(exponent)) + 1
             if size > limits.max_number_digits:
                 raise LimitError(
                     f"{base}^{exponent} would have about {int(size)} digits (limit {limits.max_number_digits})",

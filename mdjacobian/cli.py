@@ -1,0 +1,97 @@
+"""``mdjacobian "3x^2 y, 2x + y^8" --wrt x,y``: print a Jacobian in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .api import evaluate
+from .errors import BlockError
+from .options import CHOICES
+
+FORMATS = ("text", "tex", "mathml", "sympy")
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split at separators outside parentheses and brackets."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == separator and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def block_from_argument(argument: str) -> str:
+    """A block from the command line: statements split on ``;``, or bare comma-separated expressions."""
+    if "=" in argument or ":" in argument or "\n" in argument:
+        return "\n".join(split_top_level(argument, ";")) if "\n" not in argument else argument
+    expressions = [e for e in split_top_level(argument) if e]
+    if len(expressions) == 1:
+        return f"f = {expressions[0]}"
+    return "f = [" + ", ".join(expressions) + "]"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mdjacobian",
+        description="Compute a Jacobian with SymPy and print it.",
+        epilog='examples: mdjacobian "3x^2 y, 2x + y^8" --wrt x,y    |    mdjacobian - < block.txt',
+    )
+    parser.add_argument(
+        "block",
+        help="comma-separated expressions ('3x^2 y, 2x + y^8'), statements separated by ';' "
+        "('f(x, y) = x y; wrt: x, y'), or '-' to read a whole block from standard input",
+    )
+    parser.add_argument("--wrt", help="variables in column order, e.g. x,y")
+    parser.add_argument("--at", help="also evaluate at a point, e.g. 'x = 1, y = 2'")
+    parser.add_argument("--layout", choices=CHOICES["layout"])
+    parser.add_argument("--show", choices=CHOICES["show"])
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--timeout", type=float, help="seconds the computation may take (default: 10)")
+    return parser
+
+
+def _text(result) -> str:  # noqa: ANN001 - a Result
+    from sympy import pretty
+
+    from .render import caption
+
+    functions = ", ".join(result.names)
+    variables = ", ".join(v.name for v in result.variables)
+    rows, columns = (functions, variables) if result.layout == "numerator" else (variables, functions)
+    lines = [f"{caption(result)} (rows: {rows}; columns: {columns})"]
+    lines.append(pretty(result.matrix if result.shape != (1, 1) else result.matrix[0, 0], use_unicode=True))
+    if result.value is not None:
+        point = ", ".join(f"{v} = {n}" for v, n in result.block.point)
+        lines.append(f"\nat {point}:")
+        lines.append(pretty(result.value if result.shape != (1, 1) else result.value[0, 0], use_unicode=True))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (1 for a bad block)."""
+    args = _parser().parse_args(argv)
+    source = sys.stdin.read() if args.block == "-" else block_from_argument(args.block)
+    options = {k: v for k, v in (("wrt", args.wrt), ("at", args.at), ("layout", args.layout), ("show", args.show)) if v}
+    from .limits import Limits
+
+    limits = Limits(timeout=args.timeout) if args.timeout is not None else None
+    try:
+        result = evaluate(source, limits=limits, **options)
+        if args.format == "tex":
+            output = result.tex
+        elif args.format == "mathml":
+            output = result.mathml
+        elif args.format == "sympy":
+            output = repr(result.matrix if result.value is None else (result.matrix, result.value))
+        else:
+            output = _text(result)
+    except BlockError as error:
+        print(f"mdjacobian: {error}", file=sys.stderr)
+        return 1
+    print(output)
+    return 0
