@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from .api import evaluate, render_block
 from .errors import BlockError, LimitError
-from .fence import fence_format, fence_validator
 from .limits import Limits
 from .model import Block, Component, Result
 from .options import Options
@@ -33,3 +32,13 @@ def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown lo
     from .extension import JacobianExtension
 
     return JacobianExtension(**kwargs)
+
+
+def __getattr__(name: str) -> object:
+    # The SuperFences adapter imports pymdownx, which costs more than the rest of the package:
+    # load it when a host asks for it.
+    if name in ("fence_format", "fence_validator"):
+        from . import fence
+
+        return getattr(fence, name)
+    raise AttributeError(f"module 'mdjacobian' has no attribute {name!r}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pymdownx.superfences import SuperFencesException
-
 
 class BlockError(ValueError):
     """A block that cannot be turned into a Jacobian.
@@ -45,9 +43,3 @@ class LimitError(BlockError):
         self.limit = limit
         super().__init__(reason, **kwargs)  # type: ignore[arg-type]
 
-
-class FailFast(SuperFencesException):
-    """Raised instead of rendering an error box when ``fail_fast`` is on.
-
-    It derives from SuperFences' exception because that is the only one SuperFences lets escape.
-    """

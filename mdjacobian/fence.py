@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import BlockError, FailFast
+from pymdownx.superfences import SuperFencesException
+
+from .errors import BlockError
 from .limits import Limits
 from .options import Options, parse_option
 
@@ -20,6 +23,16 @@ if TYPE_CHECKING:
     from markdown import Markdown
 
 NAME = "jacobian"
+
+current_page: ContextVar[str | None] = ContextVar("mdjacobian_page", default=None)
+"""The page being converted, when a host (the MkDocs plugin) says which; named in warnings."""
+
+
+class FailFast(SuperFencesException):
+    """Raised instead of rendering an error box when ``fail_fast`` is on.
+
+    It derives from SuperFences' exception because that is the only one SuperFences lets escape.
+    """
 
 
 @dataclass(frozen=True)
@@ -66,9 +79,11 @@ def report(error: BlockError, settings: Settings, classes: list[str] | None = No
     """Log a block's error and return its error box, or raise FailFast when configured to."""
     from .render import render_error
 
-    logger().warning("mdjacobian: jacobian block: %s", error)
+    page = current_page.get()
+    where = f"{page}: " if page else ""
+    logger().warning("mdjacobian: %sjacobian block: %s", where, error)
     if settings.fail_fast:
-        raise FailFast(f"jacobian block: {error}") from error
+        raise FailFast(f"{where}jacobian block: {error}") from error
     return render_error(error, classes, id_value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -86,7 +87,7 @@ def _group(names: list[str], stem: str | None) -> str:
         return rf"\mathbf{{{stem}}}"
     if len(names) == 1:
         return _name(names[0])
-    return r"\left(" + ", ".join(_name(n) for n in names) + r"\right)"
+    return "(" + ", ".join(_name(n) for n in names) + ")"
 
 
 def left_side(result: Result) -> str:
@@ -167,6 +168,10 @@ def _numeric_entity(m: re.Match[str]) -> str:
     return "".join(f"&#x{ord(c):X};" for c in char) if char != m.group(0) else m.group(0)
 
 
+def _convert(tex: str, display: bool) -> str:
+    return _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
+
+
 def tex_to_mathml(tex: str) -> str:
     """Convert display TeX to one ``<math display="block">`` element of MathML Core.
 
@@ -176,10 +181,36 @@ def tex_to_mathml(tex: str) -> str:
     from math_core import LatexError
 
     try:
-        mathml = _converter().convert_with_local_state(tex, displaystyle=True)
+        return _convert(tex, display=True)
     except LatexError as exc:
         raise BlockError(f"could not render the result as MathML: {exc}") from None
-    return _ENTITY.sub(_numeric_entity, mathml)
+
+
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?P<open>\\\(|\\\[)(?P<tex>.*?)(?:\\\)|\\\])\s*</(?P=tag)>', re.S
+)
+
+
+def arithmatex_to_mathml(page: str, on_error: Callable[[str, BlockError], None] | None = None) -> str:
+    """Replace Arithmatex generic markup (``\\(…\\)`` spans, ``\\[…\\]`` divs) with MathML Core.
+
+    A formula math-core cannot convert is left as TeX and reported through ``on_error``.
+    """
+
+    from math_core import LatexError
+
+    def convert(m: re.Match[str]) -> str:
+        tex = html.unescape(m.group("tex")).strip()
+        display = m.group("open") == "\\["
+        try:
+            mathml = _convert(tex, display)
+        except LatexError as exc:
+            if on_error:
+                on_error(tex, BlockError(str(exc).strip()))
+            return m.group(0)
+        return f'<{m.group("tag")} class="arithmatex">{mathml}</{m.group("tag")}>'
+
+    return _ARITHMATEX.sub(convert, page)
 
 
 def to_mathml(result: Result) -> str:

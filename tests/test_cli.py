@@ -38,7 +38,7 @@ def test_block_from_argument(argument, block):
 @pytest.mark.parametrize(
     ("fmt", "expected"),
     [
-        ("tex", r"\frac{\partial \mathbf{f}}{\partial \left(x, y\right)} = "),
+        ("tex", r"\frac{\partial \mathbf{f}}{\partial (x, y)} = "),
         ("mathml", '<math display="block">'),
         ("sympy", "Matrix([\n[6*x*y, 3*x**2],"),
     ],

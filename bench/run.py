@@ -1,0 +1,112 @@
+"""Benchmarks, each against a baseline measured side by side in the same run.
+
+    python bench/run.py            # pip install latex2mathml to include it in the converter comparison
+
+1. One 3×3 block through the whole pipeline (parse, differentiate, print TeX, convert to MathML,
+   wrap in HTML), against the baseline of SymPy alone differentiating and printing the same
+   functions built directly (no parsing, no MathML).
+2. ``import mdjacobian`` in a fresh interpreter, against ``import markdown``.
+3. TeX -> MathML converters on the 3×3 result: math-core (used), latex2mathml, and SymPy's own
+   MathML printer (from the expression, not the TeX).
+
+Timings interleave candidate and baseline and report medians, so a busy machine slows both alike;
+the ratio is the figure to compare across machines.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+BLOCK = """\
+y1(x1, x2, x3) = x1^2 x2 + sin(x3)
+y2(x1, x2, x3) = exp(x1 x2) - x3^3
+y3(x1, x2, x3) = ln(1 + x1^2) + x2 x3
+show: full
+at: x1 = 1, x2 = 2, x3 = 3
+"""
+
+
+def median_seconds(func: Callable[[], object], repeat: int, number: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def side_by_side(candidate: Callable[[], object], baseline: Callable[[], object], rounds: int = 7, number: int = 20) -> tuple[float, float]:
+    """Interleave the two, ``rounds`` times, and return their median seconds per call."""
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(median_seconds(candidate, 1, number))
+        b.append(median_seconds(baseline, 1, number))
+    return statistics.median(a), statistics.median(b)
+
+
+def import_seconds(module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(out)
+
+
+def row(name: str, seconds: float, baseline: float) -> str:
+    return f"  {name:<46} {seconds * 1e3:9.3f} ms   ×{seconds / baseline:6.2f}"
+
+
+def main() -> None:
+    import sympy as sp
+
+    import mdjacobian
+
+    x1, x2, x3 = (sp.Symbol(n, real=True) for n in ("x1", "x2", "x3"))
+    functions = [x1**2 * x2 + sp.sin(x3), sp.exp(x1 * x2) - x3**3, sp.log(1 + x1**2) + x2 * x3]
+
+    def pipeline() -> str:
+        return mdjacobian.render_block(BLOCK)
+
+    def sympy_only() -> str:
+        jacobian = sp.Matrix(functions).jacobian([x1, x2, x3])
+        return sp.latex(jacobian) + sp.latex(jacobian.subs({x1: 1, x2: 2, x3: 3}))
+
+    pipeline(), sympy_only()  # warm caches and lazy imports
+    ours, base = side_by_side(pipeline, sympy_only)
+    print("1. one 3×3 block (show: full, with a point), median per block")
+    print(row("baseline: SymPy jacobian + latex, no parsing", base, base))
+    print(row("mdjacobian.render_block (whole pipeline)", ours, base))
+
+    print("\n2. import time in a fresh interpreter, median of 7")
+    markdown_s = statistics.median(import_seconds("markdown") for _ in range(7))
+    ours_s = statistics.median(import_seconds("mdjacobian") for _ in range(7))
+    sympy_s = statistics.median(import_seconds("sympy") for _ in range(3))
+    print(row("baseline: import markdown", markdown_s, markdown_s))
+    print(row("import mdjacobian (SymPy not loaded)", ours_s, markdown_s))
+    print(row("for scale: import sympy (paid at the first block)", sympy_s, markdown_s))
+
+    print("\n3. TeX -> MathML for the 3×3 result, median per conversion")
+    result = mdjacobian.evaluate(BLOCK)
+    tex = result.tex.splitlines()[0]
+    from math_core import LatexToMathML
+
+    converter = LatexToMathML(annotation=True)
+    math_core_s, _ = side_by_side(lambda: converter.convert_with_local_state(tex, displaystyle=True), lambda: None, number=200)
+    print(row("math-core (used)", math_core_s, math_core_s))
+    try:
+        import latex2mathml.converter as l2m
+
+        l2m_s, _ = side_by_side(lambda: l2m.convert(tex, display="block"), lambda: None, number=50)
+        print(row("latex2mathml", l2m_s, math_core_s))
+    except ImportError:
+        print("  latex2mathml: not installed (pip install latex2mathml)")
+    mathml_s, _ = side_by_side(lambda: sp.mathml(result.matrix, printer="presentation"), lambda: None, number=50)
+    print(row("SymPy MathML printer (from the matrix)", mathml_s, math_core_s))
+    print(f"\n  for scale: the whole block takes {ours / math_core_s:,.0f}× one math-core conversion")
+
+
+if __name__ == "__main__":
+    main()

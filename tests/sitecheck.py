@@ -1,0 +1,267 @@
+"""Headless-Chromium check of a built MkDocs (Material) site that uses mdjacobian.
+
+Usage:
+    python tests/sitecheck.py SITE_DIR [--out DIR] [--require-font "Latin Modern Math"]
+                    [--min-ratio 0.9] [--modes desktop,phone,desktop-dark,phone-dark]
+                    [--chromium /usr/bin/chromium] [--allow-external] [--json FILE]
+
+For every *.html page under SITE_DIR (served from 127.0.0.1 by http.server in a thread):
+  * every `.jacobian` element contains a `math` element with a non-zero bounding box;
+  * no `.jacobian-error` element is present;
+  * every <mtable> inside a .jacobian that is flanked by <mo> fences ([ ] ( ) | ‖ { })
+    has fences at least MIN_RATIO x the table height (i.e. the brackets stretched);
+  * with --require-font NAME: that web font loaded (document.fonts) and Chromium really
+    used it for the fences (CDP CSS.getPlatformFontsForNode);
+  * no request left 127.0.0.1 (the site must be fully offline) unless --allow-external;
+  * no uncaught JS errors.
+Full-page PNGs for each mode go to --out (default ./shots). Exit status 1 on any failure.
+
+From pytest:   from tests.sitecheck import check_site;  report = check_site(site_dir, out_dir)
+               (raises AssertionError listing every failure; returns a dict otherwise).
+Needs: pip install playwright  (NO `playwright install`; Debian's /usr/bin/chromium is used).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+from pathlib import Path
+
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# Playwright's launch() already runs Chromium with a fresh temporary --user-data-dir.
+
+MODES = {
+    "desktop": dict(viewport={"width": 1280, "height": 800}, color_scheme="light"),
+    "phone": dict(viewport={"width": 390, "height": 844}, color_scheme="light",
+                  is_mobile=True, has_touch=True, device_scale_factor=2),
+    "desktop-dark": dict(viewport={"width": 1280, "height": 800}, color_scheme="dark"),
+    "phone-dark": dict(viewport={"width": 390, "height": 844}, color_scheme="dark",
+                       is_mobile=True, has_touch=True, device_scale_factor=2),
+}
+
+FENCES = "[](){}|‖⟨⟩⌈⌉⌊⌋"
+
+# Runs in the page; returns everything the Python side asserts on.
+MEASURE_JS = r"""(fences) => {
+  // Blocks in inactive content tabs or closed <details> have no box until shown: show them all.
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const style = document.createElement('style');
+  style.textContent = '.tabbed-block { display: block !important; }';
+  document.head.appendChild(style);
+  const box = e => { const r = e.getBoundingClientRect(); return {w: r.width, h: r.height}; };
+  const isFence = e => e && e.localName === 'mo' && fences.includes(e.textContent.trim());
+  const jac = [...document.querySelectorAll('.jacobian')].map((j, i) => {
+    const math = j.querySelector('math');
+    const tables = [...j.querySelectorAll('mtable')].map(t => {
+      const rows = t.querySelectorAll(':scope > mtr').length;
+      const cols = Math.max(0, ...[...t.querySelectorAll(':scope > mtr')].map(r => r.querySelectorAll(':scope > mtd').length));
+      const p = t.previousElementSibling, n = t.nextElementSibling;
+      return {rows, cols, table: box(t).h,
+              open: isFence(p) ? {text: p.textContent.trim(), h: box(p).h} : null,
+              close: isFence(n) ? {text: n.textContent.trim(), h: box(n).h} : null};
+    });
+    return {index: i, math: math ? box(math) : null, tables,
+            color: math ? getComputedStyle(math).color : null,
+            fontFamily: math ? getComputedStyle(math).fontFamily : null};
+  });
+  return {
+    jacobians: jac,
+    errors: document.querySelectorAll('.jacobian-error').length,
+    scheme: document.body.getAttribute('data-md-color-scheme'),
+    fonts: [...document.fonts].map(f => ({family: f.family.replace(/^"|"$/g, ''), status: f.status})),
+    overflowX: document.scrollingElement.scrollWidth > window.innerWidth + 1,
+  };
+}"""
+
+# Material stores the palette under `<scope pathname>.__palette` via its own __md_set().
+SET_DARK_JS = r"""(wanted) => {
+  const opts = [...document.querySelectorAll('input.md-option[data-md-color-scheme]')];
+  if (!opts.length || typeof __md_set !== 'function') return null;
+  let i = opts.findIndex(o => o.dataset.mdColorScheme === wanted);
+  if (i < 0) i = opts.findIndex(o => /dark/.test(o.dataset.mdColorMedia || ''));
+  if (i < 0) i = opts.findIndex(o => o.dataset.mdColorScheme !== 'default');
+  if (i < 0) return null;
+  const o = opts[i];
+  __md_set('__palette', {index: i, color: {media: o.dataset.mdColorMedia,
+    scheme: o.dataset.mdColorScheme, primary: o.dataset.mdColorPrimary, accent: o.dataset.mdColorAccent}});
+  return o.dataset.mdColorScheme;
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".woff2": "font/woff2", ".woff": "font/woff", ".otf": "font/otf",
+                      ".js": "text/javascript", ".mjs": "text/javascript"}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+def serve(root: Path):
+    handler = functools.partial(_Quiet, directory=str(root))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def page_urls(site: Path):
+    for p in sorted(site.rglob("*.html")):
+        rel = p.relative_to(site).as_posix()
+        if rel.startswith("assets/"):
+            continue
+        url = rel[: -len("index.html")] if rel.endswith("index.html") else rel
+        yield rel, "/" + url
+
+
+def _used_fonts(page, selector):
+    """Platform fonts Chromium actually used to draw the first node matching selector."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable"); cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        nid = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not nid:
+            return []
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": nid})["fonts"]
+    finally:
+        cdp.detach()
+
+
+def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop-dark", "phone-dark"),
+               min_ratio=0.9, require_font=None, chromium="/usr/bin/chromium",
+               allow_external=False, dark_scheme="slate", screenshots=True, raise_on_fail=True):
+    from playwright.sync_api import sync_playwright
+
+    site, out = Path(site_dir).resolve(), Path(out_dir).resolve()
+    if not (site / "index.html").exists() and not list(site.rglob("*.html")):
+        raise FileNotFoundError(f"no HTML pages under {site}")
+    out.mkdir(parents=True, exist_ok=True)
+    failures, results = [], []
+    srv = serve(site)
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+            for mode in modes:
+                ctx = browser.new_context(**MODES[mode])
+                external = []
+
+                def _route(route, request):  # only 127.0.0.1 may be reached
+                    if request.url.startswith((base + "/", "data:", "blob:")):
+                        return route.continue_()
+                    external.append(request.url)
+                    return route.abort()
+
+                ctx.route("**/*", _route)
+                for rel, url in page_urls(site):
+                    page = ctx.new_page()
+                    js_errors = []
+                    page.on("pageerror", lambda e, _l=js_errors: _l.append(str(e)))
+                    page.goto(base + url, wait_until="load")
+                    scheme_set = None
+                    if mode.endswith("dark"):
+                        scheme_set = page.evaluate(SET_DARK_JS, dark_scheme)
+                        if scheme_set:
+                            page.reload(wait_until="load")
+                    page.evaluate("() => document.fonts.ready.then(() => 0)")
+                    shot = None
+                    if screenshots:  # before measuring, which reveals hidden tabs
+                        shot = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', rel[:-5]).strip('_')}--{mode}.png"
+                        page.screenshot(path=str(shot), full_page=True)
+                    m = page.evaluate(MEASURE_JS, FENCES)
+                    where = f"[{mode}] {rel}"
+                    for j in m["jacobians"]:
+                        if not j["math"]:
+                            failures.append(f"{where}: .jacobian #{j['index']} has no <math>")
+                        elif j["math"]["w"] <= 0 or j["math"]["h"] <= 0:
+                            failures.append(f"{where}: .jacobian #{j['index']} <math> has empty box {j['math']}")
+                        for t in j["tables"]:
+                            for side in ("open", "close"):
+                                f = t[side]
+                                if f and f["h"] < min_ratio * t["table"]:
+                                    failures.append(
+                                        f"{where}: .jacobian #{j['index']} {t['rows']}x{t['cols']} fence "
+                                        f"{f['text']!r} {f['h']:.1f}px < {min_ratio} x table {t['table']:.1f}px")
+                    if m["errors"]:
+                        failures.append(f"{where}: {m['errors']} .jacobian-error element(s)")
+                    if js_errors:
+                        failures.append(f"{where}: JS errors {js_errors}")
+                    if mode.endswith("dark") and scheme_set and m["scheme"] != scheme_set:
+                        failures.append(f"{where}: dark palette not applied (scheme={m['scheme']})")
+                    used = None
+                    if require_font and m["jacobians"]:
+                        st = [f["status"] for f in m["fonts"] if f["family"] == require_font]
+                        if "loaded" not in st:
+                            failures.append(f"{where}: web font {require_font!r} not loaded ({st or 'no @font-face'})")
+                        used = _used_fonts(page, ".jacobian mtable ~ mo, .jacobian mo")
+                        if not any(u["familyName"] == require_font and u["isCustomFont"] for u in used):
+                            failures.append(f"{where}: fences drawn with {used}, not web font {require_font!r}")
+                    results.append({"mode": mode, "page": rel, "screenshot": str(shot) if shot else None,
+                                    "scheme": m["scheme"], "overflowX": m["overflowX"],
+                                    "jacobians": m["jacobians"], "fontsUsedForFences": used})
+                    page.close()
+                if external and not allow_external:
+                    failures.append(f"[{mode}] external requests blocked: {sorted(set(external))}")
+                ctx.close()
+            browser.close()
+    finally:
+        srv.shutdown()
+    report = {"site": str(site), "out": str(out), "failures": failures, "pages": results}
+    if failures and raise_on_fail:
+        raise AssertionError("\n".join(failures))
+    return report
+
+
+def bracket_ratios(report):
+    """[(page, mode, rows, cols, min(fence h)/table h)] for every fenced table - handy in tests."""
+    out = []
+    for r in report["pages"]:
+        for j in r["jacobians"]:
+            for t in j["tables"]:
+                hs = [t[s]["h"] for s in ("open", "close") if t[s]]
+                if hs and t["table"]:
+                    out.append((r["page"], r["mode"], t["rows"], t["cols"], min(hs) / t["table"]))
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("site")
+    ap.add_argument("--out", default="shots")
+    ap.add_argument("--modes", default="desktop,phone,desktop-dark,phone-dark")
+    ap.add_argument("--min-ratio", type=float, default=0.9)
+    ap.add_argument("--require-font", default=None)
+    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    ap.add_argument("--dark-scheme", default="slate")
+    ap.add_argument("--allow-external", action="store_true")
+    ap.add_argument("--no-screenshots", action="store_true")
+    ap.add_argument("--json", default=None, help="write the full report here")
+    a = ap.parse_args(argv)
+    rep = check_site(a.site, a.out, modes=[m.strip() for m in a.modes.split(",") if m.strip()],
+                     min_ratio=a.min_ratio, require_font=a.require_font, chromium=a.chromium,
+                     allow_external=a.allow_external, dark_scheme=a.dark_scheme,
+                     screenshots=not a.no_screenshots, raise_on_fail=False)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rep, indent=1, ensure_ascii=False))
+    for p, mode, r, c, ratio in bracket_ratios(rep):
+        print(f"{mode:13s} {p:28s} {r}x{c} fence/table = {ratio:.2f}")
+    for r in rep["pages"]:
+        if r["overflowX"]:
+            print(f"warning: [{r['mode']}] {r['page']} scrolls horizontally")
+    for f in rep["failures"]:
+        print("FAIL:", f)
+    print(f"{len(rep['pages'])} page renders, {len(rep['failures'])} failure(s); PNGs in {rep['out']}")
+    return 1 if rep["failures"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
