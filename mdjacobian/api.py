@@ -27,9 +27,24 @@ def _guarded(work: Callable[[], T], limits: Limits) -> T:
 
 def _result(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:
     from .calculus import compute
-    from .parse import parse_block
+    from .parse import DEFAULT_SIZES, parse_block
 
-    return compute(parse_block(source, given, defaults, limits), limits)
+    block = parse_block(source, given, defaults, limits)
+    if not block.sizes:
+        return compute(block, limits)
+    # A symbolic size (R^n): compute each instance; the vector form must be the same for all.
+    results = [
+        compute(parse_block(source, given, defaults, limits, {name: n for name, _ in block.sizes}), limits)
+        for n in DEFAULT_SIZES
+    ]
+    forms = {r.form for r in results}
+    if None in forms or len(forms) > 1:
+        sizes = ", ".join(str(n) for n in DEFAULT_SIZES)
+        raise BlockError(
+            f"no vector form of this Jacobian was found at every size (tried {sizes}); "
+            "declare a concrete size such as R^3 to see it in components"
+        )
+    return results[len(results) // 2]
 
 
 def evaluate(source: str, *, limits: Limits | None = None, **options: object) -> Result:

@@ -7,31 +7,37 @@ naming the column. Numbers are checked for size *before* SymPy is allowed to eva
 Grammar (``^`` and ``**`` are the same operator)::
 
     expr    := term (("+" | "-") term)*
-    term    := unary (("*" | "/") unary | power)*      # a bare power is implicit multiplication
+    term    := unary (("*" | "/" | ".*" | "./" | "·") unary | power)*   # a bare power multiplies
     unary   := ("+" | "-") unary | power
-    power   := primary (("^" | "**") unary)?           # right-associative: 2^3^2 = 2^9
+    power   := primary (("^" | "**") (unary | "T"))?    # right-associative: 2^3^2 = 2^9; x^T transposes
     primary := NUMBER | NAME | NAME "(" args ")" | "(" expr ")"
+
+Values are scalars or, for names declared as vectors and matrices, SymPy matrices: the operators
+themselves live in :mod:`mdjacobian.vectors`. ``⊗``/``⊙`` spell ``.*`` and ``⊘`` spells ``./``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
 
+from . import vectors as vec
 from .errors import BlockError, LimitError
 from .limits import Limits
 from .options import check_name
+from .vectors import Value
 
 _TOKEN_RE = re.compile(
     r"(?P<space>\s+)"
     r"|(?P<num>\d+(?:\.\d*)?|\.\d+)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/^(),\[\]=])"
+    r"|(?P<op>\*\*|\.\*|\./|[-+*/^(),\[\]=·⊗⊙⊘])"
 )
+_SPELLINGS = {"⊗": ".*", "⊙": ".*", "⊘": "./", "**": "^"}
 
 END = "end"
 
@@ -41,6 +47,11 @@ class Token:
     kind: str  # "num", "name", "op" or END
     text: str
     column: int  # 1-based, within the line
+
+    @property
+    def op(self) -> str:
+        """The operator this token spells (``**`` is ``^``, ``⊗`` is ``.*``), or "" for other tokens."""
+        return _SPELLINGS.get(self.text, self.text) if self.kind == "op" else ""
 
 
 def tokenize(text: str, column: int = 1) -> list[Token]:
@@ -72,10 +83,15 @@ FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], int, int | None]] = {
     "Heaviside": _one(sp.Heaviside), "atan2": (sp.atan2, 2, 2),
     "max": (sp.Max, 2, None), "min": (sp.Min, 2, None),
 }
-"""Built-in functions: name -> (SymPy constructor, least and most arguments)."""
+"""Built-in scalar functions: name -> (SymPy constructor, least and most arguments).
+
+Given a vector, they apply element by element."""
+
+REDUCTIONS: dict[str, tuple[Callable[..., Value], int]] = {"sum": (vec.total, 1), "dot": (vec.dot, 2)}
+"""Built-in functions of vectors: name -> (function, number of arguments)."""
 
 CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi}
-RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
+RESERVED = frozenset(FUNCTIONS) | frozenset(REDUCTIONS) | frozenset(CONSTANTS)
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -117,8 +133,12 @@ def power(base: sp.Expr, exponent: sp.Expr, limits: Limits) -> sp.Expr:
     return sp.Pow(base, exponent)
 
 
-def check_expr(expr: sp.Expr, limits: Limits) -> None:
+def check_expr(expr: Value, limits: Limits) -> None:
     """Check a built expression: its size, every number in it, and every numeric exponent."""
+    if vec.is_array(expr):
+        for entry in expr:
+            check_expr(entry, limits)
+        return
     count = 0
     for node in sp.preorder_traversal(expr):
         count += 1
@@ -138,11 +158,18 @@ def check_expr(expr: sp.Expr, limits: Limits) -> None:
 class ExpressionParser:
     """Parse one expression from a token list; ``variables`` are names that multiply, not call."""
 
-    def __init__(self, tokens: list[Token], limits: Limits, variables: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        tokens: list[Token],
+        limits: Limits,
+        variables: Collection[str] = (),
+        declared: Mapping[str, Value] | None = None,
+    ) -> None:
         self.tokens = tokens
         self.pos = 0
         self.limits = limits
         self.variables = variables
+        self.declared = declared or {}
         self.depth = 0
 
     # -- token helpers -------------------------------------------------------------------------------
@@ -156,8 +183,7 @@ class ExpressionParser:
         return token
 
     def at_op(self, *ops: str) -> bool:
-        token = self.peek()
-        return token.kind == "op" and token.text in ops
+        return self.peek().op in ops
 
     def unexpected(self) -> BlockError:
         """The error for the token at the current position."""
@@ -181,68 +207,92 @@ class ExpressionParser:
             )
 
     # -- grammar ------------------------------------------------------------------------------------
-    def parse(self) -> sp.Expr:
+    def parse(self) -> Value:
         """Parse the whole token list as one expression."""
         expr = self.expr()
         if self.peek().kind != END:
             raise self.unexpected()
         return expr
 
-    def expr(self) -> sp.Expr:
+    def expr(self) -> Value:
         left = self.term()
         while self.at_op("+", "-"):
-            op = self.advance().text
+            token = self.advance()
             right = self.term()
-            left = left + right if op == "+" else left - right
+            left = self.located(vec.add if token.op == "+" else vec.subtract, token, left, right)
         return left
 
-    def term(self) -> sp.Expr:
+    def located(self, op: Callable[..., Value], token: Token, *args: Value) -> Value:
+        """Apply an operator, placing any error it raises at the operator's column."""
+        try:
+            return op(*args)
+        except BlockError as exc:
+            exc.column = exc.column or token.column
+            raise
+
+    def nonzero(self, token: Token) -> Callable[[sp.Expr], None]:
+        def check(divisor: sp.Expr) -> None:
+            if divisor.is_zero:
+                raise BlockError("division by zero", column=token.column)
+
+        return check
+
+    def term(self) -> Value:
         left = self.unary()
         while True:
             token = self.peek()
-            if self.at_op("*", "/"):
+            if self.at_op("*", "/", ".*", "./", "·"):
                 self.advance()
                 right = self.unary()
-                if token.text == "*":
-                    left = left * right
-                elif right.is_zero:
-                    raise BlockError("division by zero", column=token.column)
+                if token.op == "*":
+                    left = self.located(vec.multiply, token, left, right)
+                elif token.op == "/":
+                    left = self.located(vec.divide, token, left, right, self.nonzero(token))
+                elif token.op == ".*":
+                    left = self.located(vec.hadamard, token, left, right)
+                elif token.op == "./":
+                    left = self.located(vec.divide_elementwise, token, left, right, self.nonzero(token))
                 else:
-                    left = left / right
+                    left = self.located(vec.dot, token, left, right)
             elif token.kind in ("num", "name") or self.at_op("("):
                 previous = self.tokens[self.pos - 1]
                 if token.kind == "num" and previous.kind == "num":
                     raise BlockError(
                         f"missing operator between '{previous.text}' and '{token.text}'", column=token.column
                     )
-                left = left * self.power()
+                left = self.located(vec.multiply, token, left, self.power())
             else:
                 return left
 
-    def unary(self) -> sp.Expr:
+    def unary(self) -> Value:
         if self.at_op("+", "-"):
             token = self.advance()
             self.nest(token)
             operand = self.unary()
             self.depth -= 1
-            return operand if token.text == "+" else -operand
+            return operand if token.text == "+" else vec.negate(operand)
         return self.power()
 
-    def power(self) -> sp.Expr:
+    def power(self) -> Value:
         base = self.primary()
-        if self.at_op("^", "**"):
+        if self.at_op("^"):
             token = self.advance()
+            if vec.is_array(base) and self.peek().kind == "name" and self.peek().text == "T":
+                self.advance()
+                return vec.transpose(base)
             self.nest(token)
             exponent = self.unary()
             self.depth -= 1
-            try:
-                return power(base, exponent, self.limits)
-            except BlockError as exc:
-                exc.column = exc.column or token.column
-                raise
+            if vec.is_array(base) or vec.is_array(exponent):
+                raise BlockError(
+                    f"'^' needs scalars, not {vec.describe(base)} and {vec.describe(exponent)}; "
+                    "write x^T to transpose or x .* x for an element-wise square",
+                    column=token.column,
+                )
+            return self.located(power, token, base, exponent, self.limits)
         return base
 
-    def primary(self) -> sp.Expr:
+    def primary(self) -> Value:
         token = self.peek()
         if token.kind == "num":
             return self.number(self.advance())
@@ -274,7 +324,7 @@ class ExpressionParser:
         whole, _, frac = token.text.partition(".")
         return sp.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
 
-    def name(self, token: Token) -> sp.Expr:
+    def name(self, token: Token) -> Value:
         name = token.text
         try:
             check_name(name)
@@ -282,20 +332,22 @@ class ExpressionParser:
             exc.column = token.column
             raise
         calls = self.at_op("(")
-        if name in FUNCTIONS:
+        if name in FUNCTIONS or name in REDUCTIONS:
             if not calls:
                 raise BlockError(f"'{name}' is a function: write {name}(...)", column=token.column)
             return self.call(token)
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in self.declared:
+            return self.declared[name]
         if calls and name not in self.variables:
             return self.call(token)
         return symbol(name)  # a following "(" is implicit multiplication, handled by term()
 
-    def call(self, token: Token) -> sp.Expr:
+    def call(self, token: Token) -> Value:
         opening = self.advance()
         self.nest(opening)
-        args: list[sp.Expr] = []
+        args: list[Value] = []
         if not self.at_op(")"):
             args.append(self.expr())
             while self.at_op(","):
@@ -304,23 +356,36 @@ class ExpressionParser:
         self.close(opening)
         self.depth -= 1
         name = token.text
+        if name in REDUCTIONS:
+            reduce, count = REDUCTIONS[name]
+            self.arity(token, len(args), count, count)
+            return self.located(reduce, token, *args)
         if name not in FUNCTIONS:
             if not args:
                 raise BlockError(f"{name}() needs at least one argument", column=token.column)
+            if any(vec.is_array(a) for a in args):
+                raise BlockError(f"{name}() is not a built-in function, so it takes scalars", column=token.column)
             return sp.Function(name)(*args)
         build, least, most = FUNCTIONS[name]
-        if len(args) < least or (most is not None and len(args) > most):
+        self.arity(token, len(args), least, most)
+        return self.located(vec.apply, token, build, args)
+
+    def arity(self, token: Token, given: int, least: int, most: int | None) -> None:
+        if given < least or (most is not None and given > most):
             wanted = f"{least}" if least == most else f"at least {least}" if most is None else f"{least} or {most}"
             plural = "" if wanted == "1" else "s"
-            raise BlockError(f"{name}() takes {wanted} argument{plural}, got {len(args)}", column=token.column)
-        return build(*args)
+            raise BlockError(f"{token.text}() takes {wanted} argument{plural}, got {given}", column=token.column)
 
 
 def parse_expression(
-    text: str, limits: Limits, variables: Collection[str] = (), column: int = 1
-) -> sp.Expr:
+    text: str,
+    limits: Limits,
+    variables: Collection[str] = (),
+    column: int = 1,
+    declared: Mapping[str, Value] | None = None,
+) -> Value:
     """Parse and check one expression written in the block language."""
-    parser = ExpressionParser(tokenize(text, column), limits, variables)
+    parser = ExpressionParser(tokenize(text, column), limits, variables, declared)
     expr = parser.parse()
     check_expr(expr, limits)
     return expr

@@ -23,6 +23,23 @@ class Component:
     """The declared parameter list, when the line had one."""
     vector: str | None = None
     """The name of the vector this component belongs to (``f`` for ``f2``)."""
+    written: Expr | None = None
+    """The expression as written, in terms of intermediates, when ``expr`` had them substituted."""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """``x, w in R^3``: the shape of a name. A scalar has ``shape == (1, 1)``."""
+
+    name: str
+    shape: tuple[int, int]
+    line: int
+    size: str | None = None
+    """The symbolic size (``n`` in ``R^n``), when the block gave one; ``shape`` is then one instance."""
+
+    @property
+    def is_vector(self) -> bool:
+        return self.shape[1] == 1 and (self.shape[0] > 1 or self.size is not None)
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,13 @@ class Block:
     options: Options
     point: tuple[tuple[Symbol, Expr], ...] | None = None
     """The ``at:`` point as (variable, exact value) pairs, when given."""
+    declarations: tuple[Declaration, ...] = ()
+    groups: tuple[tuple[str, tuple[Symbol, ...]], ...] = ()
+    """The variables as the author named them, in column order: ``(("x", (x1, x2, x3)), ("b", (b,)))``."""
+    intermediates: tuple[Component, ...] = ()
+    """Definitions that later lines use (``u = x^2`` before ``y = sin(u)``), in order, as written."""
+    sizes: tuple[tuple[str, int], ...] = ()
+    """The values given to symbolic sizes in this instance (``(("n", 3),)``); empty when all are concrete."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,17 @@ class Result:
     matrix: ImmutableMatrix
     value: ImmutableMatrix | None = None
     """The Jacobian at ``block.point``, in the same layout, when a point was given."""
+    check: Any = None
+    """The numerical check's verdict (:class:`mdjacobian.check.Check`)."""
+    chain: Any = None
+    """The chain rule's steps (:class:`mdjacobian.chain.Chain`) for ``show: chain``."""
+    form: str | None = None
+    """The Jacobian in vector notation (TeX: ``\\operatorname{diag}(\\mathbf{x})``), when it has one."""
+
+    @property
+    def symbolic(self) -> bool:
+        """True for symbolic sizes (``R^n``): ``matrix`` is then one instance and ``form`` the result."""
+        return bool(self.block.sizes)
 
     @property
     def functions(self) -> tuple[Expr, ...]:

@@ -16,7 +16,7 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "layout": ("numerator", "denominator"),
-    "show": ("result", "full"),
+    "show": ("result", "full", "chain"),
     "output": ("mathml", "tex"),
 }
 """Options whose value is one word out of a fixed set; the first word is the default."""

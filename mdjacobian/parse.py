@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
 from .errors import BlockError, LimitError
 from .grammar import RESERVED, ExpressionParser, check_expr, parse_expression, symbol, tokenize
 from .limits import Limits
-from .model import Block, Component
+from .model import Block, Component, Declaration
+from .vectors import Value, describe
 from .options import OPTION_NAMES, Options, check_name, merge, parse_names, suggest
 
 _OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
 _DEFINITION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*=(.*)")
 _NATURAL_CHUNK = re.compile(r"\d+|\D+")
+_DECLARATION_LINE = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s+(?:in|∈)\s+(?:R|ℝ)\s*(?:\^\s*(.*?))?\s*")
+_SIZE = re.compile(r"[({]?\s*(?:(\d+)|([A-Za-z][A-Za-z0-9_]*)|(\d+)\s*[x×*]\s*(\d+))\s*[)}]?")
+DEFAULT_SIZES = (2, 3, 4)
+"""The instances a symbolic size (``R^n``) is computed at."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,52 @@ def _read_lines(source: str, limits: Limits) -> list[tuple[int, str]]:
     return numbered
 
 
+def _declaration(number: int, names: str, size: str | None, limits: Limits) -> list[Declaration]:
+    """``x, w in R^3`` -> one Declaration per name."""
+    shape, symbolic = (1, 1), None
+    if size:
+        m = _SIZE.fullmatch(size)
+        if not m:
+            raise BlockError(f"unknown space 'R^{size}': write R, R^3, R^n or R^(2x3)")
+        if m.group(1):
+            shape = (int(m.group(1)), 1)
+        elif m.group(2):
+            symbolic = _check_new_name(m.group(2), "size")
+            shape = (3, 1)  # replaced by each instance's size
+        else:
+            shape = (int(m.group(3)), int(m.group(4)))
+            if max(shape) > 9:
+                raise LimitError("a declared matrix may have at most 9 rows and 9 columns", limit="max_variables")
+        if shape[0] * shape[1] > limits.max_variables or 0 in shape:
+            raise LimitError(
+                f"R^{size} has {shape[0] * shape[1]} entries; the limit is {limits.max_variables}", limit="max_variables"
+            )
+    return [
+        Declaration(name=_check_new_name(name, "name"), shape=shape, line=number, size=symbolic)
+        for name in parse_names(names, "name")
+    ]
+
+
+def declared_value(declaration: Declaration, sizes: Mapping[str, int]) -> Value:
+    """The symbol, or matrix of component symbols (x1, x2, …; W11, W12, …), a declaration stands for."""
+    name = declaration.name
+    rows, cols = declaration.shape
+    if declaration.size is not None:
+        rows = sizes[declaration.size]
+    if (rows, cols) == (1, 1) and declaration.size is None:
+        return symbol(name)
+    if cols == 1:
+        return sp.ImmutableMatrix([symbol(f"{name}{i}") for i in range(1, rows + 1)])
+    return sp.ImmutableMatrix(rows, cols, [symbol(f"{name}{i}{j}") for i in range(1, rows + 1) for j in range(1, cols + 1)])
+
+
 def _sort_lines(
-    lines: list[tuple[int, str]], given: Mapping[str, object]
-) -> tuple[list[_Definition], dict[str, tuple[int, str, str]]]:
-    """First pass: definitions in order, and options by key with their line."""
+    lines: list[tuple[int, str]], given: Mapping[str, object], limits: Limits
+) -> tuple[list[_Definition], dict[str, tuple[int, str, str]], list[Declaration]]:
+    """First pass: definitions in order, options by key with their line, and declarations."""
     definitions: list[_Definition] = []
     options: dict[str, tuple[int, str, str]] = {}
+    declarations: list[Declaration] = []
     for number, text in lines:
         code = _strip_comment(text)
         if not code.strip():
@@ -88,6 +133,12 @@ def _sort_lines(
                 if key in given:
                     raise BlockError(f"option '{key}' is set both here and on the fence line")
                 options[key] = (number, text, value)
+            elif m := _DECLARATION_LINE.fullmatch(code):
+                for declaration in _declaration(number, m.group(1), m.group(2), limits):
+                    earlier = next((d for d in declarations if d.name == declaration.name), None)
+                    if earlier:
+                        raise BlockError(f"'{declaration.name}' is already declared on line {earlier.line}")
+                    declarations.append(declaration)
             elif m := _DEFINITION_LINE.fullmatch(code):
                 name, params, rhs = m.group(1), m.group(2), m.group(3)
                 _check_new_name(name, "function name")
@@ -100,24 +151,29 @@ def _sort_lines(
             elif "=" in code:
                 raise BlockError("left of '=' must be a name such as f or f(x, y)")
             else:
-                raise BlockError("expected 'name = expression' or 'option: value'")
+                raise BlockError("expected 'name = expression', 'option: value' or 'names in R^n'")
         except BlockError as exc:
             raise exc.at(number, text) from None
-    return definitions, options
+    return definitions, options, declarations
 
 
-def _components(definition: _Definition, limits: Limits, variables: set[str]) -> list[Component]:
-    """Parse one definition's right-hand side into one component, or several for ``[a, b, …]``."""
+def _components(
+    definition: _Definition, limits: Limits, variables: set[str], declared: Mapping[str, Value]
+) -> list[Component]:
+    """Parse one definition's right-hand side into one component, or several for a vector."""
     tokens = tokenize(definition.rhs, definition.column)
     make = lambda expr, name, vector=None: Component(  # noqa: E731
         name=name, expr=expr, line=definition.line, params=definition.params, vector=vector
     )
+    parser = ExpressionParser(tokens, limits, variables, declared)
     if not (tokens[0].kind == "op" and tokens[0].text == "["):
-        parser = ExpressionParser(tokens, limits, variables)
-        expr = parser.parse()
-        check_expr(expr, limits)
-        return [make(expr, definition.name)]
-    parser = ExpressionParser(tokens, limits, variables)
+        value = parser.parse()
+        check_expr(value, limits)
+        if not isinstance(value, sp.MatrixBase):
+            return [make(value, definition.name)]
+        if value.cols != 1:
+            raise BlockError(f"a function must be a scalar or a column vector, not {describe(value)}")
+        return [make(e, f"{definition.name}{i}", definition.name) for i, e in enumerate(value, start=1)]
     parser.advance()
     exprs = [parser.expr()]
     while parser.at_op(","):
@@ -132,7 +188,33 @@ def _components(definition: _Definition, limits: Limits, variables: set[str]) ->
         raise parser.unexpected()
     for expr in exprs:
         check_expr(expr, limits)
+        if isinstance(expr, sp.MatrixBase):
+            raise BlockError(f"a vector's entries must be scalars, not {describe(expr)}")
     return [make(expr, f"{definition.name}{i}", definition.name) for i, expr in enumerate(exprs, start=1)]
+
+
+def _compose(components: list[Component], limits: Limits) -> tuple[list[Component], tuple[Component, ...]]:
+    """Split definitions into intermediates (used by a later line) and outputs, composed through them."""
+    used_later: set[str] = set()
+    names: set[str] = set()
+    for component in reversed(components):
+        if component.name in used_later:
+            names.add(component.name)
+        used_later |= {s.name for s in component.expr.free_symbols}
+    intermediates = tuple(c for c in components if c.name in names)
+    if not intermediates:
+        return components, ()
+    substitution: dict[sp.Symbol, sp.Expr] = {}
+    for intermediate in intermediates:
+        substitution[symbol(intermediate.name)] = intermediate.expr.xreplace(substitution)
+    outputs = []
+    for component in components:
+        if component.name in names:
+            continue
+        composed = component.expr.xreplace(substitution)
+        check_expr(composed, limits)
+        outputs.append(replace(component, expr=composed, written=component.expr))
+    return outputs, intermediates
 
 
 def _infer_variables(components: list[Component], definitions: list[_Definition]) -> list[str]:
@@ -186,8 +268,13 @@ def _parse_point(
     return tuple((symbol(name), value) for name, value in point.items())
 
 
-def parse_block(source: str, given: Mapping[str, object] | None = None, defaults: Options | None = None,
-                limits: Limits | None = None) -> Block:
+def parse_block(
+    source: str,
+    given: Mapping[str, object] | None = None,
+    defaults: Options | None = None,
+    limits: Limits | None = None,
+    sizes: Mapping[str, int] | None = None,
+) -> Block:
     """Parse block text into a :class:`Block`.
 
     Args:
@@ -196,11 +283,16 @@ def parse_block(source: str, given: Mapping[str, object] | None = None, defaults
             set the same option again.
         defaults: options that apply where neither the block nor ``given`` sets one.
         limits: the bounds to enforce; :class:`Limits` defaults when omitted.
+        sizes: values for symbolic sizes (``{"n": 3}``); a size left out takes the middle of
+            :data:`DEFAULT_SIZES`.
     """
     given = dict(given or {})
     limits = limits or Limits()
     options = merge(defaults or Options(), given)
-    definitions, block_options = _sort_lines(_read_lines(source, limits), given)
+    definitions, block_options, declarations = _sort_lines(_read_lines(source, limits), given, limits)
+    symbolic = {d.size for d in declarations if d.size}
+    bound = {name: (sizes or {}).get(name, DEFAULT_SIZES[1]) for name in sorted(symbolic)}
+    declared = {d.name: declared_value(d, bound) for d in declarations}
     for key, (number, text, value) in block_options.items():
         try:
             options = merge(options, {key: value})
@@ -212,27 +304,43 @@ def parse_block(source: str, given: Mapping[str, object] | None = None, defaults
     seen: dict[str, int] = {}
     for definition in definitions:
         try:
-            for component in _components(definition, limits, names):
+            if definition.name in declared:
+                raise BlockError(f"'{definition.name}' is declared as a variable; give the function another name")
+            parsed = _components(definition, limits, names, declared)
+            for component in parsed:
                 if component.name in seen:
                     raise BlockError(f"'{component.name}' is already defined on line {seen[component.name]}")
                 seen[component.name] = definition.line
                 components.append(component)
+            if parsed[0].vector is not None:  # later lines may use the whole vector by its name
+                declared[definition.name] = sp.ImmutableMatrix([symbol(c.name) for c in parsed])
         except BlockError as exc:
             raise exc.at(definition.line, definition.text) from None
+    components, intermediates = _compose(components, limits)
 
     if not components:
         raise BlockError("the block defines no function; write one such as f(x, y) = 3x^2 y")
     if len(components) > limits.max_functions:
         raise LimitError(f"more than {limits.max_functions} functions in one block", limit="max_functions")
-    variable_names = list(options.wrt) if options.wrt else _infer_variables(components, definitions)
+    if options.wrt:
+        variable_names = list(options.wrt)
+    elif declarations:
+        variable_names = [d.name for d in declarations]
+    else:
+        variable_names = _infer_variables(components, definitions)
+    groups = []
     for name in variable_names:
         if name in RESERVED:
             raise BlockError(f"wrt: '{name}' is a built-in name, not a variable")
-    if not variable_names:
+        value = declared.get(name, symbol(name))
+        if isinstance(value, sp.MatrixBase) and value.cols != 1:
+            raise BlockError(f"wrt: '{name}' is a matrix; differentiate with respect to vectors and scalars")
+        groups.append((name, tuple(value) if isinstance(value, sp.MatrixBase) else (value,)))
+    variables = tuple(v for _, group in groups for v in group)
+    if not variables:
         raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
-    if len(variable_names) > limits.max_variables:
+    if len(variables) > limits.max_variables:
         raise LimitError(f"more than {limits.max_variables} variables in one block", limit="max_variables")
-    variables = tuple(symbol(name) for name in variable_names)
 
     point = None
     if options.at is not None:
@@ -243,4 +351,17 @@ def parse_block(source: str, given: Mapping[str, object] | None = None, defaults
                 number, text, _ = block_options["at"]
                 raise exc.at(number, text) from None
             raise
-    return Block(components=tuple(components), variables=variables, options=options, point=point)
+    if options.show == "chain" and not intermediates:
+        raise BlockError(
+            "show: chain needs intermediates: name a subexpression on its own line (u = x^2), then use it (y = sin(u))"
+        )
+    return Block(
+        components=tuple(components),
+        intermediates=intermediates,
+        variables=variables,
+        options=options,
+        point=point,
+        declarations=tuple(declarations),
+        groups=tuple(groups),
+        sizes=tuple(bound.items()),
+    )

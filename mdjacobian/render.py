@@ -32,8 +32,8 @@ KIND_LABELS = {
 class Printer(LatexPrinter):
     """SymPy's LaTeX printer with the notation of matrix-calculus texts, in TeX math-core reads."""
 
-    def __init__(self) -> None:
-        super().__init__({"mat_delim": "[", "mul_symbol": None})
+    def __init__(self, symbol_names: dict[sp.Symbol, str] | None = None) -> None:
+        super().__init__({"mat_delim": "[", "mul_symbol": None, "symbol_names": symbol_names or {}})
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         if not isinstance(expr.expr, AppliedUndef):
@@ -61,9 +61,9 @@ def _printer() -> Printer:
     return Printer()
 
 
-def latex(expr: sp.Basic) -> str:
-    """Print one SymPy object as TeX."""
-    return _printer().doprint(expr)
+def latex(expr: sp.Basic, symbol_names: dict[sp.Symbol, str] | None = None) -> str:
+    """Print one SymPy object as TeX; ``symbol_names`` gives some symbols a TeX of their own."""
+    return (Printer(symbol_names) if symbol_names else _printer()).doprint(expr)
 
 
 def _name(name: str) -> str:
@@ -90,17 +90,32 @@ def _group(names: list[str], stem: str | None) -> str:
     return "(" + ", ".join(_name(n) for n in names) + ")"
 
 
-def left_side(result: Result) -> str:
-    """The TeX naming what is differentiated: ∂f/∂x, ∇f or ∂(f, g)/∂(x, y), transposed when needed."""
+def _top(result: Result) -> str:
+    """What is differentiated: f, (f, g), or a bold vector name."""
     components = result.block.components
     vectors = {c.vector for c in components}
     single_vector = vectors.pop() if len(vectors) == 1 and None not in vectors else None
     names = [c.name for c in components]
-    top = rf"\mathbf{{{single_vector}}}" if single_vector and len(names) > 1 else _group(names, None)
-    variable_names = [v.name for v in result.variables]
-    bottom = _group(variable_names, _vector_stem(variable_names))
+    return rf"\mathbf{{{single_vector}}}" if single_vector and len(names) > 1 else _group(names, None)
+
+
+def _bottom(result: Result) -> str:
+    """What it is differentiated with respect to: x, (x, y), a bold vector or a list of them."""
+    vectors = {d.name for d in result.block.declarations if d.is_vector}
+    if result.block.declarations:
+        parts = [rf"\mathbf{{{name}}}" if name in vectors else _name(name) for name, _ in result.block.groups]
+        return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+    names = [v.name for v in result.variables]
+    return _group(names, _vector_stem(names))
+
+
+def left_side(result: Result) -> str:
+    """The TeX naming what is differentiated: ∂f/∂x, ∇f or ∂(f, g)/∂(x, y), transposed when needed."""
+    top, bottom = _top(result), _bottom(result)
     kind = result.kind
-    if kind == "gradient":
+    if kind == "gradient" and bottom.startswith(r"\mathbf"):
+        lhs = rf"\nabla_{{{bottom}}} {top}"
+    elif kind == "gradient":
         lhs = rf"\nabla {top}"
     else:
         lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
@@ -134,23 +149,82 @@ def _value(matrix: sp.ImmutableMatrix) -> str:
 def to_tex(result: Result) -> list[str]:
     """The result as display equations: the Jacobian, then its value at the point if one was given."""
     lhs = left_side(result)
+    if result.symbolic:
+        return [f"{lhs} = {result.form}"]
     middle = ""
     if result.block.options.show == "full" and result.kind != "derivative":
         middle = f" = {partials(result)}"
-    equations = [f"{lhs}{middle} = {_value(result.matrix)}"]
+    components = _value(result.matrix)
+    form = f" = {result.form}" if result.form and result.form != components else ""
+    if result.chain is not None:
+        return [chain_tex(result, lhs, components + form)]
+    equations = [f"{lhs}{middle} = {components}{form}"]
     if result.value is not None and result.block.point:
         point = r",\, ".join(f"{latex(v)} = {latex(n)}" for v, n in result.block.point)
         equations.append(rf"\left. {lhs} \right|_{{{point}}} = {_value(result.value)}")
     return equations
 
 
+def _derivative(top: str, bottom: str, partial: bool) -> str:
+    d = r"\partial " if partial else "d "
+    return rf"\frac{{{d}{_name(top)}}}{{{d}{_name(bottom)}}}"
+
+
+def _factor_value(value: sp.Expr) -> str:
+    tex = latex(value)
+    return rf"\left({tex}\right)" if isinstance(value, sp.Add) else tex
+
+
+def _group_name(names: list[str], result: Result) -> str:
+    vectors = {c.vector for c in result.block.intermediates if c.name in names}
+    if len(vectors) == 1 and None not in vectors and len(names) > 1:
+        return rf"\mathbf{{{vectors.pop()}}}"
+    return _group(names, None)
+
+
+def chain_tex(result: Result, lhs: str, outcome: str) -> str:
+    """The chain rule written out: the rule, the factors' values, then the result."""
+    chain = result.chain
+    if chain.rule == "vector":
+        middle = rf"\frac{{\partial {_top(result)}}}{{\partial {_group_name(list(chain.through), result)}}}"
+        inner = rf"\frac{{\partial {_group_name(list(chain.through), result)}}}{{\partial {_bottom(result)}}}"
+        return f"{lhs} = {middle}{inner} = {_value(chain.outer)}{_value(chain.inner)} = {outcome}"
+    x = result.variables[0].name
+    lhs = _derivative(result.block.components[0].name, x, False)
+    rule = " + ".join("".join(_derivative(f.top, f.bottom, f.partial) for f in term) for term in chain.terms)
+    values = " + ".join(r" \cdot ".join(_factor_value(f.value) for f in term) for term in chain.terms)
+    return f"{lhs} = {rule} = {values} = {outcome}"
+
+
 def caption(result: Result) -> str:
     """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``."""
-    rows, cols = result.shape
-    text = f"{rows} × {cols} {KIND_LABELS[result.kind]}"
+    if result.symbolic:
+        sizes = ", ".join(name for name, _ in result.block.sizes)
+        text = f"vector form for every {sizes}, computed at {sizes} = 2, 3, 4"
+    elif result.chain is not None and result.chain.rule == "vector":
+        m, k = result.chain.outer.shape
+        n = result.chain.inner.cols
+        text = f"vector chain rule: ({m} × {k})({k} × {n}) = {m} × {n}"
+    elif result.chain is not None:
+        label = "single-variable chain rule" if result.chain.rule == "single" else "total-derivative chain rule"
+        text = f"{label}, 1 × 1 derivative"
+        return text
+    else:
+        rows, cols = result.shape
+        text = f"{rows} × {cols} {KIND_LABELS[result.kind]}"
     if result.kind != "derivative":
         text += f", {result.layout} layout"
     return text
+
+
+def _check_mark(result: Result) -> str:
+    if result.check is None:
+        return ""
+    title = html.escape(str(result.check))
+    label = "✓ checked" if result.check.checked else "not checked"
+    state = "passed" if result.check.checked else "skipped"
+    return f' <span class="jacobian-check jacobian-check-{state}" title="{title}">{label}</span>'
+
 
 
 @functools.lru_cache(maxsize=None)
@@ -239,7 +313,10 @@ def render_html(
     else:
         maths = to_mathml(result)
     wrapper = _attributes(["jacobian", *(classes or [])], id_value, attrs)
-    return f'<div{wrapper}>\n{maths}\n<p class="jacobian-shape">{html.escape(caption(result))}</p>\n</div>'
+    return (
+        f'<div{wrapper}>\n{maths}\n'
+        f'<p class="jacobian-shape">{html.escape(caption(result))}{_check_mark(result)}</p>\n</div>'
+    )
 
 
 def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "") -> str:

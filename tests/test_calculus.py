@@ -103,7 +103,8 @@ def test_abstract_functions_differentiate_by_the_chain_rule():
 
 
 def test_relu_and_abs_differentiate_on_real_variables():
-    assert same(evaluate("f(x) = max(0, x)").matrix[0, 0], sp.Heaviside(x))
+    assert same(evaluate("f(x) = max(0, x)").matrix[0, 0], sp.Heaviside(x, 0))
+    assert evaluate("f(x) = max(0, x)\nat: x = 0").value[0, 0] == 0  # 0 for z <= 0, as in the paper
     assert same(evaluate("f(x) = abs(x)").matrix[0, 0], sp.sign(x))
 
 

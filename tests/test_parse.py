@@ -86,7 +86,7 @@ def test_point_may_set_a_constant():
         ("sin(x) = x", 1, "'sin' is a built-in name"),
         ("f(pi) = pi", 1, "'pi' is a built-in name"),
         ("3 = x", 1, "left of '=' must be a name"),
-        ("x + y", 1, "expected 'name = expression' or 'option: value'"),
+        ("x + y", 1, "expected 'name = expression', 'option: value' or 'names in R^n'"),
         ("f =", 1, "expected an expression"),
         ("f = [x, y", 1, "missing ']'"),
         ("f = [x, y] z", 1, "unexpected 'z' after ']'"),

@@ -95,7 +95,15 @@ def test_tex_output_is_arithmatex_markup_with_escaping():
 def test_wrapper_classes_id_and_caption():
     html = render_html(evaluate(WALKTHROUGH), classes=["wide"], id_value="j1")
     assert html.startswith('<div id="j1" class="jacobian wide">')
-    assert '<p class="jacobian-shape">2 × 2 Jacobian, numerator layout</p>' in html
+    assert (
+        '<p class="jacobian-shape">2 × 2 Jacobian, numerator layout <span class="jacobian-check jacobian-check-passed" '
+        'title="checked against central differences at 3 random points">✓ checked</span></p>'
+    ) in html
+
+
+def test_unchecked_blocks_say_why():
+    html = render_html(evaluate("h(x) = f(x^2)"))
+    assert 'title="not checked numerically: abstract functions have no values">not checked</span>' in html
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,114 @@
+"""The chain rules, step by step, for blocks that name intermediates and ask for ``show: chain``.
+
+Three rules, as in the paper: the single-variable rule along a path x → u₁ → … → y; the
+single-variable total-derivative rule when y (or an intermediate) also uses x or several
+intermediates; and the vector rule ∂y/∂x = (∂y/∂g)(∂g/∂x) for several functions or variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import BlockError
+from .grammar import symbol
+from .model import Block, Component
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One derivative in a chain: d top / d bottom (∂ when ``partial``), with its value as written."""
+
+    top: str
+    bottom: str
+    partial: bool
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain rule applied to a block. ``terms`` is a sum of products (single-variable and total rules)."""
+
+    rule: str  # "single", "total" or "vector"
+    terms: tuple[tuple[Factor, ...], ...] = ()
+    through: tuple[str, ...] = ()
+    """The intermediates the vector rule goes through, in column order of ``outer``."""
+    outer: sp.ImmutableMatrix | None = None  # ∂y/∂g, m×k
+    inner: sp.ImmutableMatrix | None = None  # ∂g/∂x, k×n
+
+
+def _uses(expr: sp.Expr, names: set[str]) -> list[str]:
+    return sorted((s.name for s in expr.free_symbols if s.name in names), key=str)
+
+
+def chain(block: Block) -> Chain:
+    """Work out which chain rule applies and the derivatives it multiplies."""
+    if block.options.layout != "numerator":
+        raise BlockError("show: chain is written in numerator layout; remove 'layout: denominator'")
+    by_name = {c.name: c for c in block.intermediates}
+    names = set(by_name)
+    variables = {v.name for v in block.variables}
+    outputs = block.components
+    if len(outputs) == 1 and len(block.variables) == 1:
+        return _scalar(outputs[0], block.variables[0], by_name, names)
+    return _vector(block, outputs, by_name, names, variables)
+
+
+def _scalar(output: Component, x: sp.Symbol, by_name: dict[str, Component], names: set[str]) -> Chain:
+    written = output.written if output.written is not None else output.expr
+    path: list[Factor] = []
+    top, expr = output.name, written
+    while True:  # follow a single path back to x while there is one
+        parents = _uses(expr, names)
+        explicit = x in expr.free_symbols
+        if len(parents) == 1 and not explicit:
+            parent = parents[0]
+            path.append(Factor(top, parent, False, sp.diff(expr, symbol(parent))))
+            top, expr = parent, by_name[parent].expr
+            continue
+        if not parents:
+            path.append(Factor(top, x.name, False, sp.diff(expr, x)))
+            return Chain("single", terms=(tuple(path),))
+        break
+    # Not a simple path: the total-derivative rule, one level deep from the output.
+    terms: list[tuple[Factor, ...]] = []
+    if x in written.free_symbols:
+        terms.append((Factor(output.name, x.name, True, sp.diff(written, x)),))
+    substitution = _substitution(by_name)
+    for parent in _uses(written, names):
+        through = sp.diff(by_name[parent].expr.xreplace(substitution), x)
+        terms.append(
+            (
+                Factor(output.name, parent, True, sp.diff(written, symbol(parent))),
+                Factor(parent, x.name, False, through),
+            )
+        )
+    return Chain("total", terms=tuple(terms))
+
+
+def _substitution(by_name: dict[str, Component]) -> dict[sp.Symbol, sp.Expr]:
+    substitution: dict[sp.Symbol, sp.Expr] = {}
+    for name, component in by_name.items():
+        substitution[symbol(name)] = component.expr.xreplace(substitution)
+    return substitution
+
+
+def _vector(
+    block: Block, outputs: tuple[Component, ...], by_name: dict[str, Component], names: set[str], variables: set[str]
+) -> Chain:
+    through = [c.name for c in block.intermediates]
+    for output in outputs:
+        written = output.written if output.written is not None else output.expr
+        if _uses(written, variables):
+            raise BlockError(
+                f"the vector chain rule needs '{output.name}' to use the variables only through intermediates"
+            )
+    for name in through:
+        if _uses(by_name[name].expr, names):
+            raise BlockError(f"the vector chain rule takes one layer of intermediates; '{name}' uses another")
+    outer = sp.ImmutableMatrix(
+        [[sp.diff(o.written if o.written is not None else o.expr, symbol(u)) for u in through] for o in outputs]
+    )
+    inner = sp.ImmutableMatrix([[sp.diff(by_name[u].expr, v) for v in block.variables] for u in through])
+    return Chain("vector", through=tuple(through), outer=outer, inner=inner)

@@ -1,0 +1,182 @@
+"""Compact vector forms of a Jacobian: I, −I, diag(x), 1ᵀ, xᵀ, the column 1, W, and cases for ReLU.
+
+A form is found by looking at the component matrix, never assumed: an entry pattern such as
+``x_i`` for every diagonal entry i is checked for each i before the matrix is written ``diag(x)``.
+Sums that are dot products or vector sums are first written back as ``w · x`` and ``sum(x)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .model import Block
+from .parse import declared_value
+
+
+@dataclass(frozen=True)
+class _Vector:
+    name: str
+    components: tuple[sp.Symbol, ...]
+    index: sp.Symbol  # x_i, standing for "the i-th component"
+
+
+class Forms:
+    """Recognises the vector form of Jacobians of one block."""
+
+    def __init__(self, block: Block) -> None:
+        sizes = dict(block.sizes)
+        self.block = block
+        self.vectors: list[_Vector] = []
+        self.matrices: dict[str, sp.ImmutableMatrix] = {}
+        self.names: dict[sp.Symbol, str] = {}  # placeholder symbol -> TeX
+        for declaration in block.declarations:
+            value = declared_value(declaration, sizes)
+            if declaration.is_vector:
+                index = sp.Symbol(f"{declaration.name}_i", real=True)
+                self.vectors.append(_Vector(declaration.name, tuple(value), index))
+            elif isinstance(value, sp.MatrixBase):
+                self.matrices[declaration.name] = value
+        self.reductions: list[tuple[sp.Expr, sp.Symbol]] = []
+        for a in self.vectors:
+            for b in self.vectors:
+                if a.name < b.name and len(a.components) == len(b.components):
+                    self._placeholder(
+                        sp.Add(*[x * y for x, y in zip(a.components, b.components)]),
+                        f"dot_{a.name}_{b.name}",
+                        rf"\mathbf{{{a.name}}} \cdot \mathbf{{{b.name}}}",
+                    )
+            self._placeholder(sp.Add(*a.components), f"sum_{a.name}", rf"\operatorname{{sum}}(\mathbf{{{a.name}}})")
+
+    def _placeholder(self, expr: sp.Expr, name: str, tex: str) -> None:
+        placeholder = sp.Symbol(name, real=True)
+        self.reductions.append((expr, placeholder))
+        self.names[placeholder] = tex
+
+    # -- scalars -------------------------------------------------------------------------------------
+    def components(self) -> set[sp.Symbol]:
+        return {c for v in self.vectors for c in v.components} | {
+            c for m in self.matrices.values() for c in m
+        }
+
+    def vectorize(self, expr: sp.Expr) -> sp.Expr:
+        """Write dot products and sums of whole vectors as placeholders (w · x, sum(x))."""
+        for reduction, placeholder in self.reductions:
+            expr = expr.subs(reduction, placeholder)
+        return expr
+
+    def scalar(self, expr: sp.Expr) -> sp.Expr | None:
+        """A scalar in vector notation, or None when it still needs components."""
+        expr = self.vectorize(expr)
+        return None if expr.free_symbols & self.components() else expr
+
+    def template(self, entries: list[sp.Expr]) -> sp.Expr | None:
+        """T with x_i, w_i such that entry k is T at i = k, checked for every k; or None."""
+        vectors = [v for v in self.vectors if len(v.components) == len(entries)]
+        if not vectors:
+            return None
+        first = self.vectorize(entries[0]).subs({v.components[0]: v.index for v in vectors})
+        if first.free_symbols & self.components():
+            return None
+        for k, entry in enumerate(entries):
+            instance = first.subs({v.index: v.components[k] for v in vectors})
+            if sp.expand(self.vectorize(entry) - instance) != 0:
+                return None
+        return first
+
+    def _vector_of(self, template: sp.Expr) -> str | None:
+        for v in self.vectors:
+            if template == v.index:
+                return rf"\mathbf{{{v.name}}}"
+        return None
+
+    # -- whole Jacobians -----------------------------------------------------------------------------
+    def form(self, jacobian: sp.ImmutableMatrix) -> str | None:
+        """The numerator-layout Jacobian in vector notation as TeX, or None when it has none."""
+        heaviside = _common_heaviside(jacobian)
+        if heaviside is not None:
+            rest = jacobian.applyfunc(lambda e: sp.cancel(e / heaviside))
+            positive = self._form(rest)
+            argument = self.scalar(heaviside.args[0])
+            if positive is None or argument is None:
+                return None
+            zero = self._form(sp.zeros(*jacobian.shape))
+            arg = self.tex(argument)
+            return rf"\begin{{cases}} {zero} & {arg} \le 0 \\ {positive} & {arg} > 0 \end{{cases}}"
+        return self._form(jacobian)
+
+    def _form(self, j: sp.MatrixBase) -> str | None:
+        rows, cols = j.shape
+        output_vector, input_vector = self.output_is_vector, self.input_is_vector
+        if not output_vector and not input_vector:
+            value = self.scalar(j[0, 0])
+            return None if value is None else self.tex(value)
+        if j.is_zero_matrix:
+            if output_vector and input_vector:
+                return r"\mathbf{0}"
+            return r"\vec{0}^{\top}" if input_vector else r"\vec{0}"
+        if output_vector and input_vector:
+            return self._matrix_form(j)
+        entries = list(j)
+        template = self.template(entries)
+        if template is None:
+            return None
+        transposed = r"^{\top}" if input_vector else ""
+        vector = self._vector_of(template)
+        if vector:
+            return vector + transposed
+        if not template.free_symbols & {v.index for v in self.vectors}:
+            one = rf"\vec{{1}}{transposed}"
+            return one if template == 1 else rf"{self.tex(template)}\,{one}"
+        return rf"\left[\ldots, {self.tex(template)}, \ldots\right]" + ("" if input_vector else r"^{\top}")
+
+    def _matrix_form(self, j: sp.MatrixBase) -> str | None:
+        for name, matrix in self.matrices.items():
+            if j == matrix:
+                return name
+            if j == matrix.T:
+                return rf"{name}^{{\top}}"
+        if not j.is_square or not j.is_diagonal():
+            return None
+        template = self.template([j[k, k] for k in range(j.rows)])
+        if template is None:
+            return None
+        if not template.free_symbols & {v.index for v in self.vectors}:
+            if template == 1:
+                return "I"
+            if template == -1:
+                return "-I"
+            return rf"{self.tex(template)}\, I"
+        vector = self._vector_of(template)
+        if vector:
+            return rf"\operatorname{{diag}}({vector})"
+        return rf"\operatorname{{diag}}(\ldots, {self.tex(template)}, \ldots)"
+
+    @property
+    def output_is_vector(self) -> bool:
+        return len(self.block.components) > 1 or self.block.components[0].vector is not None
+
+    @property
+    def input_is_vector(self) -> bool:
+        vectors = {d.name for d in self.block.declarations if d.is_vector}
+        return len(self.block.variables) > 1 or any(name in vectors for name, _ in self.block.groups)
+
+    def tex(self, expr: sp.Expr) -> str:
+        from .render import latex
+
+        return latex(expr, self.names)
+
+
+def _common_heaviside(j: sp.MatrixBase) -> sp.Expr | None:
+    """The Heaviside factor (from max(0, z)) every nonzero entry shares, if there is one."""
+    found = None
+    for entry in j:
+        if entry == 0:
+            continue
+        factors = [f for f in sp.Mul.make_args(entry) if isinstance(f, sp.Heaviside)]
+        if len(factors) != 1 or (found is not None and factors[0] != found):
+            return None
+        found = factors[0]
+    return found
+
