@@ -1,0 +1,65 @@
+"""Intermediates and the three chain rules written out with show: chain."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from mdjacobian import BlockError, evaluate
+
+from .conftest import same, sym
+
+(x,) = sym("x")
+
+
+def test_intermediates_are_substituted_before_differentiating():
+    result = evaluate("u = x^2\ny = sin(u)")
+    assert result.names == ("y",) and result.variables == (x,)
+    assert same(result.matrix[0, 0], 2 * x * sp.cos(x**2))
+    assert [c.name for c in result.block.intermediates] == ["u"]
+
+
+def test_single_variable_chain_rule():
+    result = evaluate("u = x^2\ny = sin(u)\nwrt: x\nshow: chain")
+    assert result.chain.rule == "single"
+    assert result.tex == (
+        r"\frac{d y}{d x} = \frac{d y}{d u}\frac{d u}{d x} = \cos{\left(u \right)} \cdot 2 x = 2 x \cos{\left(x^{2} \right)}"
+    )
+
+
+def test_a_longer_chain_lists_every_link():
+    result = evaluate("u1 = x^2\nu2 = sin(u1)\ny = exp(u2)\nshow: chain")
+    factors = result.chain.terms[0]
+    assert [(f.top, f.bottom) for f in factors] == [("y", "u2"), ("u2", "u1"), ("u1", "x")]
+    product = sp.Mul(*[f.value for f in factors]).subs({sp.Symbol("u2", real=True): sp.sin(x**2), sp.Symbol("u1", real=True): x**2})
+    assert same(product, result.matrix[0, 0])
+
+
+def test_total_derivative_rule():
+    """y = x + x²: the naive chain rule gives 2x; the total derivative gives 1 + 2x."""
+    result = evaluate("u = x^2\ny = x + u\nshow: chain")
+    assert result.chain.rule == "total"
+    assert same(result.matrix[0, 0], 1 + 2 * x)
+    assert r"\frac{\partial y}{\partial x} + \frac{\partial y}{\partial u}\frac{d u}{d x} = 1 + 1 \cdot 2 x" in result.tex
+
+
+def test_vector_chain_rule_states_the_shapes():
+    result = evaluate("x in R^2\ng = [x1 x2, x1 + x2, x1]\ny = [g1^2, g1 g2 g3]\nwrt: x\nshow: chain")
+    chain = result.chain
+    assert chain.rule == "vector" and chain.outer.shape == (2, 3) and chain.inner.shape == (3, 2)
+    substitution = {sp.Symbol(f"g{i}", real=True): result.block.intermediates[i - 1].expr for i in (1, 2, 3)}
+    assert same(chain.outer.subs(substitution) * chain.inner, result.matrix)
+    assert "vector chain rule: (2 × 3)(3 × 2) = 2 × 2" in result.to_html()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("y = sin(x)\nshow: chain", "show: chain needs intermediates"),
+        ("u = x^2\ny = sin(u)\nshow: chain\nlayout: denominator", "show: chain is written in numerator layout"),
+        ("x in R^2\ng = [x1, x2]\ny = [g1 + x1, g2]\nwrt: x\nshow: chain", "needs 'y1' to use the variables only through intermediates"),
+    ],
+)
+def test_chain_errors(source, message):
+    with pytest.raises(BlockError, match=message):
+        evaluate(source)
