@@ -37,7 +37,7 @@ class Check:
 
 
 def _value(expr: sp.Expr, point: dict[sp.Symbol, sp.Float]) -> sp.Float | None:
-    value = expr.xreplace(point).evalf(40)
+    value = expr.evalf(40, subs=point)  # numeric evaluation; no tree is rebuilt
     return value if value.is_real and value.is_finite and value.is_Number else None
 
 
