@@ -81,7 +81,12 @@ def report(error: BlockError, settings: Settings, classes: list[str] | None = No
 
     page = current_page.get()
     where = f"{page}: " if page else ""
-    logger().warning("mdjacobian: %sjacobian block: %s", where, error)
+    try:
+        logger().warning("mdjacobian: %sjacobian block: %s", where, error)
+    except Exception as exc:
+        # A host that makes warnings fatal (Pelican's --fatal warnings) raises here; SuperFences would
+        # swallow that and print the block as code, so it leaves as the one exception it lets through.
+        raise FailFast(f"{where}jacobian block: {error}") from exc
     if settings.fail_fast:
         raise FailFast(f"{where}jacobian block: {error}") from error
     return render_error(error, classes, id_value)
