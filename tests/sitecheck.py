@@ -215,6 +215,7 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
             browser.close()
     finally:
         srv.shutdown()
+        srv.server_close()
     report = {"site": str(site), "out": str(out), "failures": failures, "pages": results}
     if failures and raise_on_fail:
         raise AssertionError("\n".join(failures))

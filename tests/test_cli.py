@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -61,6 +62,7 @@ def test_bad_block_exits_non_zero_with_the_message(capsys):
 
 
 def test_console_script_and_module_run():
-    for command in (["mdjacobian"], [sys.executable, "-m", "mdjacobian"]):
+    script = str(Path(sys.executable).parent / "mdjacobian")  # the venv's, activated or not
+    for command in ([script], [sys.executable, "-m", "mdjacobian"]):
         done = subprocess.run([*command, "x^2", "--format", "tex"], capture_output=True, text=True, check=True)
         assert done.stdout.strip() == r"\frac{\partial f}{\partial x} = 2 x"
