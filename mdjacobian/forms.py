@@ -1,5 +1,7 @@
 """Compact vector forms of a Jacobian: I, −I, diag(x), 1ᵀ, xᵀ, the column 1, W, and cases for ReLU.
 
+The ones and zeros vectors are written in bold (𝟏, 𝟎), which browsers draw reliably in MathML.
+
 A form is found by looking at the component matrix, never assumed: an entry pattern such as
 ``x_i`` for every diagonal entry i is checked for each i before the matrix is written ``diag(x)``.
 Sums that are dot products or vector sums are first written back as ``w · x`` and ``sum(x)``.
@@ -107,7 +109,6 @@ class Forms:
         return self._form(jacobian)
 
     def _form(self, j: sp.MatrixBase) -> str | None:
-        rows, cols = j.shape
         output_vector, input_vector = self.output_is_vector, self.input_is_vector
         if not output_vector and not input_vector:
             value = self.scalar(j[0, 0])
@@ -115,7 +116,7 @@ class Forms:
         if j.is_zero_matrix:
             if output_vector and input_vector:
                 return r"\mathbf{0}"
-            return r"\vec{0}^{\top}" if input_vector else r"\vec{0}"
+            return r"\mathbf{0}^{\top}" if input_vector else r"\mathbf{0}"
         if output_vector and input_vector:
             return self._matrix_form(j)
         entries = list(j)
@@ -127,7 +128,7 @@ class Forms:
         if vector:
             return vector + transposed
         if not template.free_symbols & {v.index for v in self.vectors}:
-            one = rf"\vec{{1}}{transposed}"
+            one = rf"\mathbf{{1}}{transposed}"
             return one if template == 1 else rf"{self.tex(template)}\,{one}"
         return rf"\left[\ldots, {self.tex(template)}, \ldots\right]" + ("" if input_vector else r"^{\top}")
 

@@ -34,11 +34,11 @@ IDENTITIES = [
     ("w ./ x", "w", W.multiply_elementwise(X.applyfunc(lambda e: 1 / e)), r"\operatorname{diag}(\ldots, \frac{1}{x_{i}}, \ldots)"),
     ("w ⊘ x", "x", W.multiply_elementwise(X.applyfunc(lambda e: 1 / e)), r"\operatorname{diag}(\ldots, - \frac{w_{i}}{x_{i}^{2}}, \ldots)"),
     ("x + z", "x", X + z * ONES, "I"),
-    ("x + z", "z", X + z * ONES, r"\vec{1}"),
+    ("x + z", "z", X + z * ONES, r"\mathbf{1}"),
     ("x z", "x", X * z, r"z\, I"),
     ("x z", "z", X * z, r"\mathbf{x}"),
-    ("sum(x)", "x", sp.Matrix([sum(X)]), r"\vec{1}^{\top}"),
-    ("sum(x z)", "x", sp.Matrix([z * sum(X)]), r"z\,\vec{1}^{\top}"),
+    ("sum(x)", "x", sp.Matrix([sum(X)]), r"\mathbf{1}^{\top}"),
+    ("sum(x z)", "x", sp.Matrix([z * sum(X)]), r"z\,\mathbf{1}^{\top}"),
     ("sum(x z)", "z", sp.Matrix([z * sum(X)]), r"\operatorname{sum}(\mathbf{x})"),
     ("w · x", "x", sp.Matrix([W.dot(X)]), r"\mathbf{w}^{\top}"),
     ("dot(w, x)", "w", sp.Matrix([W.dot(X)]), r"\mathbf{x}^{\top}"),
@@ -73,7 +73,7 @@ def test_neuron_gradients_are_cases():
     source = "x, w in R^3\nb in R\na = max(0, w · x + b)\nwrt: {}"
     by_w = evaluate(source.format("w"))
     assert by_w.form == (
-        r"\begin{cases} \vec{0}^{\top} & b + \mathbf{w} \cdot \mathbf{x} \le 0 \\ "
+        r"\begin{cases} \mathbf{0}^{\top} & b + \mathbf{w} \cdot \mathbf{x} \le 0 \\ "
         r"\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0 \end{cases}"
     )
     by_b = evaluate(source.format("b"))
