@@ -50,7 +50,7 @@ class Printer(LatexPrinter):
     def _print_Subs(self, expr: sp.Subs) -> str:
         body, old, new = expr.args
         pairs = r",\, ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
-        return rf"\left. {self._print(body)} \right|_{{{pairs}}}"
+        return rf"{self._print(body)}\Bigg|_{{{pairs}}}"
 
     def _print_Dummy(self, expr: sp.Dummy) -> str:
         return self._print(sp.Symbol(expr.name.split("_")[0]))
@@ -161,7 +161,8 @@ def to_tex(result: Result) -> list[str]:
     equations = [f"{lhs}{middle} = {components}{form}"]
     if result.value is not None and result.block.point:
         point = r",\, ".join(f"{latex(v)} = {latex(n)}" for v, n in result.block.point)
-        equations.append(rf"\left. {lhs} \right|_{{{point}}} = {_value(result.value)}")
+        bar = r"\Bigg|" if r"\frac" in lhs else r"\Big|"  # math-core leaves \right| unstretched
+        equations.append(rf"{lhs}{bar}_{{{point}}} = {_value(result.value)}")
     return equations
 
 
