@@ -15,15 +15,15 @@ def _step(argument: sp.Expr, *_: sp.Expr) -> sp.Expr:
     return sp.Heaviside(argument, 0)
 
 
-def jacobian(block: Block) -> sp.ImmutableMatrix:
-    """The numerator-layout Jacobian: row i holds the partials of component i.
+def derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+    """∂expr/∂variable. The derivative of max(0, z) is a step that is 0 for z ≤ 0 and 1 for z > 0, as
+    in the paper (not SymPy's default of 1/2 at zero)."""
+    return sp.diff(expr, variable).replace(sp.Heaviside, _step)
 
-    The derivative of max(0, z) is a step that is 0 for z ≤ 0 and 1 for z > 0, as in the paper (not
-    SymPy's default of 1/2 at zero).
-    """
-    return sp.ImmutableMatrix(
-        [[sp.diff(c.expr, v).replace(sp.Heaviside, _step) for v in block.variables] for c in block.components]
-    )
+
+def jacobian(block: Block) -> sp.ImmutableMatrix:
+    """The numerator-layout Jacobian: row i holds the partials of component i."""
+    return sp.ImmutableMatrix([[derivative(c.expr, v) for v in block.variables] for c in block.components])
 
 
 def _rebuild(expr: sp.Basic, limits: Limits) -> sp.Basic:

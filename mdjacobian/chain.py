@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .calculus import derivative
 from .errors import BlockError
 from .grammar import symbol
 from .model import Block, Component
@@ -50,38 +51,48 @@ def chain(block: Block) -> Chain:
     names = set(by_name)
     variables = {v.name for v in block.variables}
     outputs = block.components
-    if len(outputs) == 1 and len(block.variables) == 1:
-        return _scalar(outputs[0], block.variables[0], by_name, names)
+    if len(outputs) == 1 and len(block.groups) == 1:
+        return _scalar(outputs[0], block, by_name, names)
     return _vector(block, outputs, by_name, names, variables)
 
 
-def _scalar(output: Component, x: sp.Symbol, by_name: dict[str, Component], names: set[str]) -> Chain:
+def _wrt(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> sp.Expr | sp.ImmutableMatrix:
+    """The derivative by one variable, or the row of derivatives by a vector's components."""
+    if len(variables) == 1:
+        return derivative(expr, variables[0])
+    return sp.ImmutableMatrix([[derivative(expr, v) for v in variables]])
+
+
+def _scalar(output: Component, block: Block, by_name: dict[str, Component], names: set[str]) -> Chain:
+    """One function of one variable or one vector: the single-variable or total-derivative rule."""
+    (group, variables), = block.groups
+    by_vector = len(variables) > 1 or any(d.name == group and d.is_vector for d in block.declarations)
     written = output.written if output.written is not None else output.expr
     path: list[Factor] = []
     top, expr = output.name, written
-    while True:  # follow a single path back to x while there is one
+    while True:  # follow a single path back to the variable while there is one
         parents = _uses(expr, names)
-        explicit = x in expr.free_symbols
+        explicit = bool(expr.free_symbols & set(variables))
         if len(parents) == 1 and not explicit:
             parent = parents[0]
-            path.append(Factor(top, parent, False, sp.diff(expr, symbol(parent))))
+            path.append(Factor(top, parent, False, derivative(expr, symbol(parent))))
             top, expr = parent, by_name[parent].expr
             continue
         if not parents:
-            path.append(Factor(top, x.name, False, sp.diff(expr, x)))
+            path.append(Factor(top, group, by_vector, _wrt(expr, variables)))
             return Chain("single", terms=(tuple(path),))
         break
     # Not a simple path: the total-derivative rule, one level deep from the output.
     terms: list[tuple[Factor, ...]] = []
-    if x in written.free_symbols:
-        terms.append((Factor(output.name, x.name, True, sp.diff(written, x)),))
+    if written.free_symbols & set(variables):
+        terms.append((Factor(output.name, group, True, _wrt(written, variables)),))
     substitution = _substitution(by_name)
     for parent in _uses(written, names):
-        through = sp.diff(by_name[parent].expr.xreplace(substitution), x)
+        through = _wrt(by_name[parent].expr.xreplace(substitution), variables)
         terms.append(
             (
-                Factor(output.name, parent, True, sp.diff(written, symbol(parent))),
-                Factor(parent, x.name, False, through),
+                Factor(output.name, parent, True, derivative(written, symbol(parent))),
+                Factor(parent, group, by_vector, through),
             )
         )
     return Chain("total", terms=tuple(terms))
@@ -108,7 +119,7 @@ def _vector(
         if _uses(by_name[name].expr, names):
             raise BlockError(f"the vector chain rule takes one layer of intermediates; '{name}' uses another")
     outer = sp.ImmutableMatrix(
-        [[sp.diff(o.written if o.written is not None else o.expr, symbol(u)) for u in through] for o in outputs]
+        [[derivative(o.written if o.written is not None else o.expr, symbol(u)) for u in through] for o in outputs]
     )
-    inner = sp.ImmutableMatrix([[sp.diff(by_name[u].expr, v) for v in block.variables] for u in through])
+    inner = sp.ImmutableMatrix([[derivative(by_name[u].expr, v) for v in block.variables] for u in through])
     return Chain("vector", through=tuple(through), outer=outer, inner=inner)

@@ -4,7 +4,9 @@ The ones and zeros vectors are written in bold (𝟏, 𝟎), which browsers draw
 
 A form is found by looking at the component matrix, never assumed: an entry pattern such as
 ``x_i`` for every diagonal entry i is checked for each i before the matrix is written ``diag(x)``.
-Sums that are dot products or vector sums are first written back as ``w · x`` and ``sum(x)``.
+Sums that are dot products or vector sums are first written back as ``w · x`` and ``sum(x)``: a
+placeholder P for w · x replaces w₁x₁ by P − w₂x₂ − … − wₙxₙ, which is kept only when it leaves fewer
+components behind, so the sum is found even inside 2(b + w₁x₁ + …) expanded by SymPy.
 """
 
 from __future__ import annotations
@@ -40,20 +42,21 @@ class Forms:
                 self.vectors.append(_Vector(declaration.name, tuple(value), index))
             elif isinstance(value, sp.MatrixBase):
                 self.matrices[declaration.name] = value
-        self.reductions: list[tuple[sp.Expr, sp.Symbol]] = []
+        self.reductions: list[tuple[sp.Expr, sp.Expr]] = []  # (first term, placeholder − other terms)
         for a in self.vectors:
             for b in self.vectors:
                 if a.name < b.name and len(a.components) == len(b.components):
                     self._placeholder(
-                        sp.Add(*[x * y for x, y in zip(a.components, b.components)]),
+                        [x * y for x, y in zip(a.components, b.components)],
                         f"dot_{a.name}_{b.name}",
                         rf"\mathbf{{{a.name}}} \cdot \mathbf{{{b.name}}}",
                     )
-            self._placeholder(sp.Add(*a.components), f"sum_{a.name}", rf"\operatorname{{sum}}(\mathbf{{{a.name}}})")
+            self._placeholder(list(a.components), f"sum_{a.name}", rf"\operatorname{{sum}}(\mathbf{{{a.name}}})")
 
-    def _placeholder(self, expr: sp.Expr, name: str, tex: str) -> None:
+    def _placeholder(self, terms: list[sp.Expr], name: str, tex: str) -> None:
         placeholder = sp.Symbol(name, real=True)
-        self.reductions.append((expr, placeholder))
+        self.reductions.append((terms[0], placeholder - sp.Add(*terms[1:])))
+        self.reductions.sort(key=lambda r: not isinstance(r[0], sp.Mul))  # products (dots) first
         self.names[placeholder] = tex
 
     # -- scalars -------------------------------------------------------------------------------------
@@ -64,8 +67,15 @@ class Forms:
 
     def vectorize(self, expr: sp.Expr) -> sp.Expr:
         """Write dot products and sums of whole vectors as placeholders (w · x, sum(x))."""
-        for reduction, placeholder in self.reductions:
-            expr = expr.subs(reduction, placeholder)
+        components = self.components()
+
+        def occurrences(e: sp.Expr) -> int:
+            return sum(1 for node in sp.preorder_traversal(e) if node in components)
+
+        for first, replacement in self.reductions:  # dot products before sums
+            candidate = expr.subs(first, replacement)
+            if occurrences(candidate) < occurrences(expr):
+                expr = candidate
         return expr
 
     def scalar(self, expr: sp.Expr) -> sp.Expr | None:
@@ -88,9 +98,19 @@ class Forms:
         return first
 
     def _vector_of(self, template: sp.Expr) -> str | None:
+        """``x`` for the template x_i, ``-2 e x`` for -2 e x_i: a vector, scaled by what has no index."""
+        indices = {v.index for v in self.vectors}
         for v in self.vectors:
-            if template == v.index:
-                return rf"\mathbf{{{v.name}}}"
+            if template.has(v.index):
+                scale = sp.cancel(template / v.index)
+                if scale.free_symbols & indices:
+                    continue
+                vector = rf"\mathbf{{{v.name}}}"
+                if scale == 1:
+                    return vector
+                if scale == -1:
+                    return "-" + vector
+                return (rf"\left({self.tex(scale)}\right)" if isinstance(scale, sp.Add) else self.tex(scale)) + vector
         return None
 
     # -- whole Jacobians -----------------------------------------------------------------------------
@@ -98,9 +118,11 @@ class Forms:
         """The numerator-layout Jacobian in vector notation as TeX, or None when it has none."""
         heaviside = _common_heaviside(jacobian)
         if heaviside is not None:
-            rest = jacobian.applyfunc(lambda e: sp.cancel(e / heaviside))
+            z = heaviside.args[0]
+            # Where the step is 1, z > 0 and so max(0, z) = z.
+            rest = jacobian.applyfunc(lambda e: sp.cancel(e / heaviside).subs(sp.Max(0, z), z))
             positive = self._form(rest)
-            argument = self.scalar(heaviside.args[0])
+            argument = self.scalar(z)
             if positive is None or argument is None:
                 return None
             zero = self._form(sp.zeros(*jacobian.shape))
@@ -149,9 +171,8 @@ class Forms:
             if template == -1:
                 return "-I"
             return rf"{self.tex(template)}\, I"
-        vector = self._vector_of(template)
-        if vector:
-            return rf"\operatorname{{diag}}({vector})"
+        if template in {v.index for v in self.vectors}:
+            return rf"\operatorname{{diag}}({self._vector_of(template)})"
         return rf"\operatorname{{diag}}(\ldots, {self.tex(template)}, \ldots)"
 
     @property

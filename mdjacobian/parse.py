@@ -351,6 +351,8 @@ def parse_block(
                 number, text, _ = block_options["at"]
                 raise exc.at(number, text) from None
             raise
+    if options.show == "chain" and bound:
+        raise BlockError("show: chain is written out at a concrete size; declare R^3 rather than R^n")
     if options.show == "chain" and not intermediates:
         raise BlockError(
             "show: chain needs intermediates: name a subexpression on its own line (u = x^2), then use it (y = sin(u))"

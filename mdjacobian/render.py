@@ -52,6 +52,13 @@ class Printer(LatexPrinter):
         pairs = r",\, ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
         return rf"{self._print(body)}\Bigg|_{{{pairs}}}"
 
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        argument, *at_zero = expr.args
+        if at_zero != [0]:
+            return super()._print_Heaviside(expr)
+        z = self._print(argument)  # the derivative of max(0, z), written as the paper writes it
+        return rf"\begin{{cases}} 0 & {z} \le 0 \\ 1 & {z} > 0 \end{{cases}}"
+
     def _print_Dummy(self, expr: sp.Dummy) -> str:
         return self._print(sp.Symbol(expr.name.split("_")[0]))
 
@@ -166,14 +173,18 @@ def to_tex(result: Result) -> list[str]:
     return equations
 
 
-def _derivative(top: str, bottom: str, partial: bool) -> str:
+def _derivative(top: str, bottom: str, partial: bool, result: Result) -> str:
     d = r"\partial " if partial else "d "
-    return rf"\frac{{{d}{_name(top)}}}{{{d}{_name(bottom)}}}"
+    vectors = {d.name for d in result.block.declarations if d.is_vector}
+    below = rf"\mathbf{{{bottom}}}" if bottom in vectors else _name(bottom)
+    return rf"\frac{{{d}{_name(top)}}}{{{d}{below}}}"
 
 
-def _factor_value(value: sp.Expr) -> str:
+def _factor_value(value: sp.Basic) -> str:
+    if isinstance(value, sp.MatrixBase):
+        return _value(value)
     tex = latex(value)
-    return rf"\left({tex}\right)" if isinstance(value, sp.Add) else tex
+    return rf"\left({tex}\right)" if isinstance(value, sp.Add) or tex.startswith("-") else tex
 
 
 def _group_name(names: list[str], result: Result) -> str:
@@ -190,9 +201,9 @@ def chain_tex(result: Result, lhs: str, outcome: str) -> str:
         middle = rf"\frac{{\partial {_top(result)}}}{{\partial {_group_name(list(chain.through), result)}}}"
         inner = rf"\frac{{\partial {_group_name(list(chain.through), result)}}}{{\partial {_bottom(result)}}}"
         return f"{lhs} = {middle}{inner} = {_value(chain.outer)}{_value(chain.inner)} = {outcome}"
-    x = result.variables[0].name
-    lhs = _derivative(result.block.components[0].name, x, False)
-    rule = " + ".join("".join(_derivative(f.top, f.bottom, f.partial) for f in term) for term in chain.terms)
+    if len(result.variables) == 1:
+        lhs = _derivative(result.block.components[0].name, result.variables[0].name, False, result)
+    rule = " + ".join("".join(_derivative(f.top, f.bottom, f.partial, result) for f in term) for term in chain.terms)
     values = " + ".join(r" \cdot ".join(_factor_value(f.value) for f in term) for term in chain.terms)
     return f"{lhs} = {rule} = {values} = {outcome}"
 
@@ -206,13 +217,12 @@ def caption(result: Result) -> str:
         m, k = result.chain.outer.shape
         n = result.chain.inner.cols
         text = f"vector chain rule: ({m} × {k})({k} × {n}) = {m} × {n}"
-    elif result.chain is not None:
-        label = "single-variable chain rule" if result.chain.rule == "single" else "total-derivative chain rule"
-        text = f"{label}, 1 × 1 derivative"
-        return text
     else:
         rows, cols = result.shape
         text = f"{rows} × {cols} {KIND_LABELS[result.kind]}"
+        if result.chain is not None:
+            rule = "single-variable" if result.chain.rule == "single" else "total-derivative"
+            text = f"{rule} chain rule, {text}"
     if result.kind != "derivative":
         text += f", {result.layout} layout"
     return text

@@ -63,3 +63,19 @@ def test_vector_chain_rule_states_the_shapes():
 def test_chain_errors(source, message):
     with pytest.raises(BlockError, match=message):
         evaluate(source)
+
+
+def test_chain_down_to_a_vector_reaches_the_papers_loss_gradient():
+    """C = (y − max(0, w·x + b))², through u and v, by w: 2(w·x + b − y)xᵀ where the neuron is active."""
+    result = evaluate("x, w in R^3\nb, y in R\nu = max(0, w · x + b)\nv = y - u\nC = v^2\nwrt: w\nshow: chain")
+    assert [(f.top, f.bottom) for f in result.chain.terms[0]] == [("C", "v"), ("v", "u"), ("u", "w")]
+    assert r"\frac{d C}{d v}\frac{d v}{d u}\frac{\partial u}{\partial \mathbf{w}} = 2 v \cdot \left(-1\right) \cdot" in result.tex
+    assert result.form.endswith(
+        r"\left(2 b + 2 \mathbf{w} \cdot \mathbf{x} - 2 y\right)\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0 \end{cases}"
+    )
+    assert result.check.checked
+
+
+def test_chain_needs_a_concrete_size():
+    with pytest.raises(BlockError, match="show: chain is written out at a concrete size"):
+        evaluate("x in R^n\nu = sum(x)\ny = u^2\nwrt: x\nshow: chain")

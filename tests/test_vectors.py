@@ -131,3 +131,16 @@ def test_vector_errors(source, message):
 def test_describe():
     assert describe(sp.Integer(1)) == "a scalar"
     assert describe(sp.ImmutableMatrix(sp.zeros(2, 3))) == "a 2×3 matrix"
+
+
+def test_dot_product_is_found_after_sympy_distributes_a_coefficient():
+    """d/db (w·x + b)² = 2b + 2w₁x₁ + … once SymPy distributes the 2; it is still 2b + 2w·x."""
+    result = evaluate("x, w in R^n\nb in R\nC = (w · x + b)^2\nwrt: b")
+    assert result.form == r"2 b + 2 \mathbf{w} \cdot \mathbf{x}"
+
+
+def test_scaled_vectors_and_the_active_branch():
+    v = evaluate("x, w in R^n\nb, y in R\nv = y - max(0, w · x + b)\nwrt: w")
+    assert r"-\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0" in v.form
+    relu = evaluate("x in R^3\ny = max(0, x)\nwrt: x")
+    assert relu.form == r"\operatorname{diag}(\ldots, \begin{cases} 0 & x_{i} \le 0 \\ 1 & x_{i} > 0 \end{cases}, \ldots)"
