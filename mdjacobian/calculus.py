@@ -6,7 +6,7 @@ import sympy as sp
 
 from .check import check as numerical_check
 from .errors import BlockError, LimitError
-from .grammar import check_expr, check_number, power
+from .grammar import check_expr, substitute
 from .limits import Limits
 from .model import Block, Result
 
@@ -26,28 +26,13 @@ def jacobian(block: Block) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix([[derivative(c.expr, v) for v in block.variables] for c in block.components])
 
 
-def _rebuild(expr: sp.Basic, limits: Limits) -> sp.Basic:
-    """Evaluate an unevaluated tree bottom-up, checking every power before SymPy computes it."""
-    if not expr.args:
-        return expr
-    args = [_rebuild(arg, limits) for arg in expr.args]
-    if isinstance(expr, sp.Pow):
-        return power(args[0], args[1], limits)
-    result = expr.func(*args)
-    check_number(result, limits)
-    return result
-
-
 def value_at(matrix: sp.ImmutableMatrix, block: Block, limits: Limits) -> sp.ImmutableMatrix:
     """Substitute the block's point into ``matrix`` exactly, within the size limits."""
     mapping = dict(block.point or ())
     entries = []
     for entry in matrix:
-        with sp.evaluate(False):
-            substituted = entry.subs(mapping)
         try:
-            value = _rebuild(substituted, limits)
-            check_expr(value, limits)
+            value = substitute(entry, mapping, limits)
         except LimitError:
             raise
         except BlockError:
@@ -78,7 +63,10 @@ def compute(block: Block, limits: Limits | None = None) -> Result:
     form = vector_form(block, matrix)
     if block.options.layout == "denominator":
         matrix = matrix.T
-    value = value_at(matrix, block, limits) if block.point else None
+    try:
+        value = value_at(matrix, block, limits) if block.point else None
+    except BlockError as exc:
+        raise block.locate(exc, "at") from None
     steps = None
     if block.options.show == "chain":
         from .chain import chain

@@ -17,8 +17,10 @@ from .errors import BlockError
 from .model import Block
 
 POINTS = 3
-STEP = sp.Float("1e-12", 40)
+DIGITS = 50
+STEP = sp.Float("1e-18", DIGITS)  # tiny, so steep functions (sin(10^9 x)) are differenced accurately
 TOLERANCE = 1e-7
+HUGE = sp.Float("1e50")  # beyond this a point says more about overflow than about the derivative
 _KINKS = (sp.Heaviside, sp.Abs, sp.Max, sp.Min, sp.sign)
 
 
@@ -37,8 +39,10 @@ class Check:
 
 
 def _value(expr: sp.Expr, point: dict[sp.Symbol, sp.Float]) -> sp.Float | None:
-    value = expr.evalf(40, subs=point)  # numeric evaluation; no tree is rebuilt
-    return value if value.is_real and value.is_finite and value.is_Number else None
+    value = expr.evalf(DIGITS, subs=point)  # numeric evaluation; no tree is rebuilt
+    if not (value.is_real and value.is_finite and value.is_Number) or abs(value) > HUGE:
+        return None
+    return value
 
 
 def _near_kink(exprs: list[sp.Expr], point: dict[sp.Symbol, sp.Float]) -> bool:
@@ -68,7 +72,7 @@ def check(block: Block, jacobian: sp.MatrixBase) -> Check:
     found = 0
     for attempt in range(30):
         low, high = (-2.0, 2.0) if attempt < 15 else (0.1, 0.9)  # then inside every usual domain
-        point = {s: sp.Float(round(rng.uniform(low, high), 6), 40) for s in symbols}
+        point = {s: sp.Float(round(rng.uniform(low, high), 6), DIGITS) for s in symbols}
         if _near_kink(functions, point):
             continue
         exact = [[_value(e, point) for e in row] for row in jacobian.tolist()]
@@ -96,4 +100,4 @@ def check(block: Block, jacobian: sp.MatrixBase) -> Check:
             found += 1
             if found == POINTS:
                 return Check(True, points=found)
-    return Check(False, reason="no random point where every entry has a real value")
+    return Check(False, reason="no random point where every entry has a real, finite value")

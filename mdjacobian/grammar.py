@@ -124,13 +124,39 @@ def power(base: sp.Expr, exponent: sp.Expr, limits: Limits) -> sp.Expr:
         if isinstance(base, sp.Rational) and base != 0:
             size = math.log10(max(abs(int(base.p)), int(base.q), 2)) * float(abs(exponent)) + 1
             if size > limits.max_number_digits:
+                shown = str(base) if len(str(base)) <= 20 else f"({_digits(int(base.p))}-digit number)"
                 raise LimitError(
-                    f"{base}^{exponent} would have about {int(size)} digits (limit {limits.max_number_digits})",
+                    f"{shown}^{exponent} would have about {int(size)} digits (limit {limits.max_number_digits})",
                     limit="max_number_digits",
                 )
         if base == 0 and exponent < 0:
             raise BlockError("division by zero (0 to a negative power)")
     return sp.Pow(base, exponent)
+
+
+def _rebuild(expr: sp.Basic, limits: Limits) -> sp.Basic:
+    """Evaluate an unevaluated tree bottom-up, checking every power before SymPy computes it."""
+    if not expr.args:
+        return expr
+    args = [_rebuild(arg, limits) for arg in expr.args]
+    if isinstance(expr, sp.Pow):
+        return power(args[0], args[1], limits)
+    result = expr.func(*args)
+    check_number(result, limits)
+    return result
+
+
+def substitute(expr: sp.Expr, mapping: Mapping[sp.Basic, sp.Expr], limits: Limits) -> sp.Expr:
+    """``expr`` with ``mapping`` substituted, evaluated under the same size checks as parsing.
+
+    SymPy's own substitution evaluates as it goes, and one power of two large numbers is a single C
+    call no time limit can interrupt; here nothing is evaluated before its size is known.
+    """
+    with sp.evaluate(False):
+        unevaluated = expr.subs(dict(mapping))
+    result = _rebuild(unevaluated, limits)
+    check_expr(result, limits)
+    return result
 
 
 def check_expr(expr: Value, limits: Limits) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import BlockError
 from .options import Options
 
 if TYPE_CHECKING:  # SymPy is loaded lazily; these names are for annotations only.
@@ -56,8 +57,18 @@ class Block:
     """The variables as the author named them, in column order: ``(("x", (x1, x2, x3)), ("b", (b,)))``."""
     intermediates: tuple[Component, ...] = ()
     """Definitions that later lines use (``u = x^2`` before ``y = sin(u)``), in order, as written."""
+    option_lines: tuple[tuple[str, int, str], ...] = ()
+    """Options set by block lines: (key, line number, line text)."""
     sizes: tuple[tuple[str, int], ...] = ()
     """The values given to symbolic sizes in this instance (``(("n", 3),)``); empty when all are concrete."""
+
+
+    def locate(self, error: BlockError, option: str) -> BlockError:
+        """Place ``error`` on the line that set ``option``, when a block line set it."""
+        for key, line, text in self.option_lines:
+            if key == option:
+                return error.at(line, text)
+        return error
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ This module is free of SymPy so that hosts can validate fence-line options cheap
 from __future__ import annotations
 
 import difflib
+import keyword
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
@@ -50,6 +51,8 @@ def check_name(name: str, what: str = "name") -> str:
         raise BlockError(f"'{name}' is not a valid {what}: use letters, digits and '_', starting with a letter")
     if "__" in name:
         raise BlockError(f"'{name}' is not a valid {what}: '__' is not allowed in names")
+    if keyword.iskeyword(name) and name != "lambda":  # lambda is the Greek letter λ here
+        raise BlockError(f"'{name}' is a reserved word, not a {what}")
     return name
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from .errors import BlockError, LimitError
-from .grammar import RESERVED, ExpressionParser, check_expr, parse_expression, symbol, tokenize
+from .grammar import RESERVED, ExpressionParser, check_expr, parse_expression, substitute, symbol, tokenize
 from .limits import Limits
 from .model import Block, Component, Declaration
 from .vectors import Value, describe
@@ -193,7 +193,9 @@ def _components(
     return [make(expr, f"{definition.name}{i}", definition.name) for i, expr in enumerate(exprs, start=1)]
 
 
-def _compose(components: list[Component], limits: Limits) -> tuple[list[Component], tuple[Component, ...]]:
+def _compose(
+    components: list[Component], limits: Limits, texts: Mapping[int, str]
+) -> tuple[list[Component], tuple[Component, ...]]:
     """Split definitions into intermediates (used by a later line) and outputs, composed through them."""
     used_later: set[str] = set()
     names: set[str] = set()
@@ -205,15 +207,16 @@ def _compose(components: list[Component], limits: Limits) -> tuple[list[Componen
     if not intermediates:
         return components, ()
     substitution: dict[sp.Symbol, sp.Expr] = {}
-    for intermediate in intermediates:
-        substitution[symbol(intermediate.name)] = intermediate.expr.xreplace(substitution)
     outputs = []
     for component in components:
+        try:
+            composed = substitute(component.expr, substitution, limits)
+        except BlockError as exc:
+            raise exc.at(component.line, texts[component.line]) from None
         if component.name in names:
-            continue
-        composed = component.expr.xreplace(substitution)
-        check_expr(composed, limits)
-        outputs.append(replace(component, expr=composed, written=component.expr))
+            substitution[symbol(component.name)] = composed
+        else:
+            outputs.append(replace(component, expr=composed, written=component.expr))
     return outputs, intermediates
 
 
@@ -316,7 +319,7 @@ def parse_block(
                 declared[definition.name] = sp.ImmutableMatrix([symbol(c.name) for c in parsed])
         except BlockError as exc:
             raise exc.at(definition.line, definition.text) from None
-    components, intermediates = _compose(components, limits)
+    components, intermediates = _compose(components, limits, {d.line: d.text for d in definitions})
 
     if not components:
         raise BlockError("the block defines no function; write one such as f(x, y) = 3x^2 y")
@@ -330,11 +333,17 @@ def parse_block(
         variable_names = _infer_variables(components, definitions)
     groups = []
     for name in variable_names:
-        if name in RESERVED:
-            raise BlockError(f"wrt: '{name}' is a built-in name, not a variable")
-        value = declared.get(name, symbol(name))
-        if isinstance(value, sp.MatrixBase) and value.cols != 1:
-            raise BlockError(f"wrt: '{name}' is a matrix; differentiate with respect to vectors and scalars")
+        try:
+            if name in RESERVED:
+                raise BlockError(f"wrt: '{name}' is a built-in name, not a variable")
+            value = declared.get(name, symbol(name))
+            if isinstance(value, sp.MatrixBase) and value.cols != 1:
+                raise BlockError(f"wrt: '{name}' is a matrix; differentiate with respect to vectors and scalars")
+        except BlockError as exc:
+            if "wrt" in block_options:
+                number, text, _ = block_options["wrt"]
+                raise exc.at(number, text) from None
+            raise
         groups.append((name, tuple(value) if isinstance(value, sp.MatrixBase) else (value,)))
     variables = tuple(v for _, group in groups for v in group)
     if not variables:
@@ -365,5 +374,6 @@ def parse_block(
         point=point,
         declarations=tuple(declarations),
         groups=tuple(groups),
+        option_lines=tuple((key, number, text) for key, (number, text, _) in block_options.items()),
         sizes=tuple(bound.items()),
     )
