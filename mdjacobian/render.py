@@ -164,7 +164,7 @@ def to_tex(result: Result) -> list[str]:
     components = _value(result.matrix)
     form = f" = {result.form}" if result.form and result.form != components else ""
     if result.chain is not None:
-        return [chain_tex(result, lhs, components + form)]
+        return [chain_tex(result, lhs, result.form or components)]
     equations = [f"{lhs}{middle} = {components}{form}"]
     if result.value is not None and result.block.point:
         point = r",\, ".join(f"{latex(v)} = {latex(n)}" for v, n in result.block.point)
@@ -180,9 +180,16 @@ def _derivative(top: str, bottom: str, partial: bool, result: Result) -> str:
     return rf"\frac{{{d}{_name(top)}}}{{{d}{below}}}"
 
 
-def _factor_value(value: sp.Basic) -> str:
+def _factor_value(value: sp.Basic, result: Result) -> str:
     if isinstance(value, sp.MatrixBase):
-        return _value(value)
+        form = None
+        if result.block.declarations:
+            from .forms import Forms
+
+            form = Forms(result.block).form(value)
+        if form is None:
+            return _value(value)
+        return rf"\left({form}\right)" if " " in form or form.startswith("-") else form
     tex = latex(value)
     return rf"\left({tex}\right)" if isinstance(value, sp.Add) or tex.startswith("-") else tex
 
@@ -204,7 +211,7 @@ def chain_tex(result: Result, lhs: str, outcome: str) -> str:
     if len(result.variables) == 1:
         lhs = _derivative(result.block.components[0].name, result.variables[0].name, False, result)
     rule = " + ".join("".join(_derivative(f.top, f.bottom, f.partial, result) for f in term) for term in chain.terms)
-    values = " + ".join(r" \cdot ".join(_factor_value(f.value) for f in term) for term in chain.terms)
+    values = " + ".join(r" \cdot ".join(_factor_value(f.value, result) for f in term) for term in chain.terms)
     return f"{lhs} = {rule} = {values} = {outcome}"
 
 
