@@ -51,9 +51,18 @@ def chain(block: Block) -> Chain:
     names = set(by_name)
     variables = {v.name for v in block.variables}
     outputs = block.components
-    if len(outputs) == 1 and len(block.groups) == 1:
+    if len(outputs) == 1 and len(block.groups) == 1 and not _through_one_vector(outputs[0], by_name, variables):
         return _scalar(outputs[0], block, by_name, names)
     return _vector(block, outputs, by_name, names, variables)
+
+
+def _through_one_vector(output: Component, by_name: dict[str, Component], variables: set[str]) -> bool:
+    """True when a function uses the variables only through the components of one vector intermediate
+    (y = sum(u), u = w ⊗ x): the vector rule, (∂y/∂u)(∂u/∂x), rather than a sum of scalar chains."""
+    written = output.written if output.written is not None else output.expr
+    parents = _uses(written, set(by_name))
+    vectors = {by_name[p].vector for p in parents}
+    return len(parents) > 1 and len(vectors) == 1 and None not in vectors and not _uses(written, variables)
 
 
 def _wrt(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> sp.Expr | sp.ImmutableMatrix:

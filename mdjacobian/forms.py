@@ -114,24 +114,31 @@ class Forms:
         return None
 
     # -- whole Jacobians -----------------------------------------------------------------------------
-    def form(self, jacobian: sp.ImmutableMatrix) -> str | None:
-        """The numerator-layout Jacobian in vector notation as TeX, or None when it has none."""
+    def form(
+        self, jacobian: sp.ImmutableMatrix, output_vector: bool | None = None, input_vector: bool | None = None
+    ) -> str | None:
+        """The numerator-layout Jacobian in vector notation as TeX, or None when it has none.
+
+        Whether its rows and columns stand for vectors comes from the block unless given (a chain
+        rule's factors differentiate intermediates, not the block's functions).
+        """
+        output_vector = self.output_is_vector if output_vector is None else output_vector
+        input_vector = self.input_is_vector if input_vector is None else input_vector
         heaviside = _common_heaviside(jacobian)
         if heaviside is not None:
             z = heaviside.args[0]
             # Where the step is 1, z > 0 and so max(0, z) = z.
             rest = jacobian.applyfunc(lambda e: sp.cancel(e / heaviside).subs(sp.Max(0, z), z))
-            positive = self._form(rest)
+            positive = self._form(rest, output_vector, input_vector)
             argument = self.scalar(z)
             if positive is None or argument is None:
                 return None
-            zero = self._form(sp.zeros(*jacobian.shape))
+            zero = self._form(sp.zeros(*jacobian.shape), output_vector, input_vector)
             arg = self.tex(argument)
             return rf"\begin{{cases}} {zero} & {arg} \le 0 \\ {positive} & {arg} > 0 \end{{cases}}"
-        return self._form(jacobian)
+        return self._form(jacobian, output_vector, input_vector)
 
-    def _form(self, j: sp.MatrixBase) -> str | None:
-        output_vector, input_vector = self.output_is_vector, self.input_is_vector
+    def _form(self, j: sp.MatrixBase, output_vector: bool, input_vector: bool) -> str | None:
         if not output_vector and not input_vector:
             value = self.scalar(j[0, 0])
             return None if value is None else self.tex(value)

@@ -79,3 +79,13 @@ def test_chain_down_to_a_vector_reaches_the_papers_loss_gradient():
 def test_chain_needs_a_concrete_size():
     with pytest.raises(BlockError, match="show: chain is written out at a concrete size"):
         evaluate("x in R^n\nu = sum(x)\ny = u^2\nwrt: x\nshow: chain")
+
+
+def test_a_function_of_one_vector_intermediate_takes_the_vector_rule():
+    """The paper's dot product: y = sum(u), u = w ⊗ x, so ∂y/∂x = 𝟏ᵀ diag(w) = wᵀ."""
+    result = evaluate("w, x in R^3\nu = w .* x\ny = sum(u)\nwrt: x\nshow: chain")
+    assert result.chain.rule == "vector"
+    assert result.tex == (
+        r"\nabla_{\mathbf{x}} y = \frac{\partial y}{\partial \mathbf{u}}\frac{\partial \mathbf{u}}{\partial \mathbf{x}}"
+        r" = \mathbf{1}^{\top}\operatorname{diag}(\mathbf{w}) = \mathbf{w}^{\top}"
+    )
