@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from .errors import LimitError
 
@@ -58,7 +60,7 @@ def run_with_time_limit(func: Callable[[], T], seconds: float) -> T:
     target = threading.get_ident()
     lock = threading.Lock()
     finished = threading.Event()
-    state = {"done": False, "fired": False}
+    state = {"done": False, "landed": False}
 
     def watchdog() -> None:
         if finished.wait(seconds):
@@ -67,7 +69,6 @@ def run_with_time_limit(func: Callable[[], T], seconds: float) -> T:
             with lock:
                 if state["done"]:
                     return
-                state["fired"] = True
                 _set_async_exc(target, _TimeUp)
             if finished.wait(0.05):
                 return
@@ -75,15 +76,19 @@ def run_with_time_limit(func: Callable[[], T], seconds: float) -> T:
     thread = threading.Thread(target=watchdog, name="mdjacobian-watchdog", daemon=True)
     thread.start()
     try:
-        try:
-            return func()
-        finally:
-            with lock:
-                state["done"] = True
-                if state["fired"]:
+        return func()
+    finally:
+        # Stop the watchdog first thing: a timeout may still land while this runs, so repeat until
+        # the watchdog is stopped and nothing is pending. Raising here replaces a returned value or
+        # a propagating _TimeUp alike.
+        while True:
+            try:
+                with lock:
+                    state["done"] = True
                     _set_async_exc(target, None)
-            finished.set()
-    except _TimeUp:
-        raise LimitError(
-            f"took longer than the time limit of {seconds:g} s", limit="timeout"
-        ) from None
+                finished.set()
+                break
+            except _TimeUp:
+                state["landed"] = True
+        if state["landed"] or isinstance(sys.exc_info()[1], _TimeUp):
+            raise LimitError(f"took longer than the time limit of {seconds:g} s", limit="timeout") from None
