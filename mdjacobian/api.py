@@ -13,7 +13,7 @@ from .options import Options
 T = TypeVar("T")
 
 
-def _guarded(work: Callable[[], T], limits: Limits) -> T:
+def guarded(work: Callable[[], T], limits: Limits) -> T:
     """Run ``work`` under the time limit; anything SymPy raises becomes a BlockError."""
     try:
         return run_with_time_limit(work, limits.timeout)
@@ -60,7 +60,7 @@ def evaluate(source: str, *, limits: Limits | None = None, **options: object) ->
         BlockError: the block is invalid or went past a limit; ``.line`` names the line.
     """
     limits = limits or Limits()
-    return _guarded(lambda: _result(source, options, None, limits), limits)
+    return guarded(lambda: _result(source, options, None, limits), limits)
 
 
 def render_block(
@@ -75,7 +75,7 @@ def render_block(
     from .render import render_html
 
     limits = limits or Limits()
-    return _guarded(
+    return guarded(
         lambda: render_html(_result(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
         limits,
     )

@@ -7,7 +7,7 @@ intermediates; and the vector rule ∂y/∂x = (∂y/∂g)(∂g/∂x) for severa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -24,7 +24,9 @@ class Factor:
     top: str
     bottom: str
     partial: bool
-    value: sp.Expr
+    value: sp.Expr | sp.ImmutableMatrix
+    form: str | None = None
+    """The value in vector notation (TeX), when it is a vector or matrix that has one."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Chain:
     """The intermediates the vector rule goes through, in column order of ``outer``."""
     outer: sp.ImmutableMatrix | None = None  # ∂y/∂g, m×k
     inner: sp.ImmutableMatrix | None = None  # ∂g/∂x, k×n
+    outer_form: str | None = None
+    inner_form: str | None = None
 
 
 def _uses(expr: sp.Expr, names: set[str]) -> list[str]:
@@ -52,8 +56,27 @@ def chain(block: Block) -> Chain:
     variables = {v.name for v in block.variables}
     outputs = block.components
     if len(outputs) == 1 and len(block.groups) == 1 and not _through_one_vector(outputs[0], by_name, variables):
-        return _scalar(outputs[0], block, by_name, names)
-    return _vector(block, outputs, by_name, names, variables)
+        return _with_forms(_scalar(outputs[0], block, by_name, names), block)
+    return _with_forms(_vector(block, outputs, by_name, names, variables), block)
+
+
+def _with_forms(chain: Chain, block: Block) -> Chain:
+    """Add the vector forms of the chain's vector and matrix factors, for blocks that declare vectors."""
+    if not block.declarations:
+        return chain
+    from .forms import Forms
+
+    forms = Forms(block)
+
+    def form(value: sp.Basic) -> str | None:
+        if not isinstance(value, sp.MatrixBase):
+            return None
+        return forms.form(value, output_vector=value.rows > 1, input_vector=value.cols > 1)
+
+    if chain.rule == "vector":
+        return replace(chain, outer_form=form(chain.outer), inner_form=form(chain.inner))
+    terms = tuple(tuple(replace(f, form=form(f.value)) for f in term) for term in chain.terms)
+    return replace(chain, terms=terms)
 
 
 def _through_one_vector(output: Component, by_name: dict[str, Component], variables: set[str]) -> bool:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .api import evaluate
+from .api import _result, guarded
 from .errors import BlockError
+from .limits import Limits
 from .options import CHOICES
 
 FORMATS = ("text", "tex", "mathml", "sympy")
@@ -63,8 +64,12 @@ def _text(result) -> str:  # noqa: ANN001 - a Result
     functions = ", ".join(result.names)
     variables = ", ".join(v.name for v in result.variables)
     rows, columns = (functions, variables) if result.layout == "numerator" else (variables, functions)
+    if result.symbolic:  # the matrix is one instance; the vector form is the result
+        return f"{caption(result)}\nvector form (TeX): {result.form}"
     lines = [f"{caption(result)} (rows: {rows}; columns: {columns})"]
     lines.append(pretty(result.matrix if result.shape != (1, 1) else result.matrix[0, 0], use_unicode=True))
+    if result.form is not None:
+        lines.append(f"vector form (TeX): {result.form}")
     if result.value is not None:
         point = ", ".join(f"{v} = {n}" for v, n in result.block.point)
         lines.append(f"\nat {point}:")
@@ -77,19 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     source = sys.stdin.read() if args.block == "-" else block_from_argument(args.block)
     options = {k: v for k, v in (("wrt", args.wrt), ("at", args.at), ("layout", args.layout), ("show", args.show)) if v}
-    from .limits import Limits
+    limits = Limits(timeout=args.timeout) if args.timeout is not None else Limits()
 
-    limits = Limits(timeout=args.timeout) if args.timeout is not None else None
-    try:
-        result = evaluate(source, limits=limits, **options)
+    def run() -> str:  # computing and formatting, both under the time limit
+        result = _result(source, options, None, limits)
         if args.format == "tex":
-            output = result.tex
-        elif args.format == "mathml":
-            output = result.mathml
-        elif args.format == "sympy":
-            output = repr(result.matrix if result.value is None else (result.matrix, result.value))
-        else:
-            output = _text(result)
+            return result.tex
+        if args.format == "mathml":
+            return result.mathml
+        if args.format == "sympy":
+            return repr(result.matrix if result.value is None else (result.matrix, result.value))
+        return _text(result)
+
+    try:
+        output = guarded(run, limits)
     except BlockError as error:
         print(f"mdjacobian: {error}", file=sys.stderr)
         return 1

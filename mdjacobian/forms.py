@@ -11,6 +11,7 @@ components behind, so the sum is found even inside 2(b + w₁x₁ + …) expande
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import sympy as sp
@@ -93,7 +94,7 @@ class Forms:
             return None
         for k, entry in enumerate(entries):
             instance = first.subs({v.index: v.components[k] for v in vectors})
-            if sp.expand(self.vectorize(entry) - instance) != 0:
+            if not _same(self.vectorize(entry), instance):
                 return None
         return first
 
@@ -102,8 +103,8 @@ class Forms:
         indices = {v.index for v in self.vectors}
         for v in self.vectors:
             if template.has(v.index):
-                scale = sp.cancel(template / v.index)
-                if scale.free_symbols & indices:
+                scale, rest = template.as_independent(v.index, as_Add=False)
+                if rest != v.index or scale.free_symbols & indices:
                     continue
                 vector = rf"\mathbf{{{v.name}}}"
                 if scale == 1:
@@ -128,7 +129,11 @@ class Forms:
         if heaviside is not None:
             z = heaviside.args[0]
             # Where the step is 1, z > 0 and so max(0, z) = z.
-            rest = jacobian.applyfunc(lambda e: sp.cancel(e / heaviside).subs(sp.Max(0, z), z))
+            rest = jacobian.applyfunc(
+                lambda e: sp.Mul(*[f for f in sp.Mul.make_args(e) if f != heaviside]).subs(sp.Max(0, z), z)
+                if e != 0
+                else e
+            )
             positive = self._form(rest, output_vector, input_vector)
             argument = self.scalar(z)
             if positive is None or argument is None:
@@ -195,6 +200,21 @@ class Forms:
         from .render import latex
 
         return latex(expr, self.names)
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """Equal, by structure or at two seeded random points: never by expanding, which can explode
+    ((x + a + b)^999 has half a million terms)."""
+    if a == b:
+        return True
+    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    rng = random.Random(len(symbols))
+    for _ in range(2):
+        point = {s: sp.Float(rng.uniform(0.3, 0.9), 30) for s in symbols}
+        x, y = a.evalf(30, subs=point), b.evalf(30, subs=point)
+        if not (x.is_Number and y.is_Number) or abs(x - y) > sp.Float("1e-20") * max(1, abs(x)):
+            return False
+    return True
 
 
 def _common_heaviside(j: sp.MatrixBase) -> sp.Expr | None:

@@ -180,17 +180,12 @@ def _derivative(top: str, bottom: str, partial: bool, result: Result) -> str:
     return rf"\frac{{{d}{_name(top)}}}{{{d}{below}}}"
 
 
-def _factor_value(value: sp.Basic, result: Result, output_vector: bool | None = None) -> str:
+def _factor_value(value: sp.Basic, form: str | None = None) -> str:
     """A chain factor's value: in vector form when it has one, else entry by entry."""
-    if isinstance(value, sp.MatrixBase):
-        form = None
-        if result.block.declarations:
-            from .forms import Forms
-
-            form = Forms(result.block).form(value, output_vector, value.cols > 1)
-        if form is None:
-            return _value(value)
+    if form is not None:
         return rf"\left({form}\right)" if " " in form or form.startswith("-") else form
+    if isinstance(value, sp.MatrixBase):
+        return _value(value)
     tex = latex(value)
     return rf"\left({tex}\right)" if isinstance(value, sp.Add) or tex.startswith("-") else tex
 
@@ -208,13 +203,13 @@ def chain_tex(result: Result, lhs: str, outcome: str) -> str:
     if chain.rule == "vector":
         middle = rf"\frac{{\partial {_top(result)}}}{{\partial {_group_name(list(chain.through), result)}}}"
         inner = rf"\frac{{\partial {_group_name(list(chain.through), result)}}}{{\partial {_bottom(result)}}}"
-        outer_value = _factor_value(chain.outer, result, chain.outer.rows > 1)
-        inner_value = _factor_value(chain.inner, result, chain.inner.rows > 1)
+        outer_value = _factor_value(chain.outer, chain.outer_form)
+        inner_value = _factor_value(chain.inner, chain.inner_form)
         return f"{lhs} = {middle}{inner} = {outer_value}{inner_value} = {outcome}"
     if len(result.variables) == 1:
         lhs = _derivative(result.block.components[0].name, result.variables[0].name, False, result)
     rule = " + ".join("".join(_derivative(f.top, f.bottom, f.partial, result) for f in term) for term in chain.terms)
-    values = " + ".join(r" \cdot ".join(_factor_value(f.value, result) for f in term) for term in chain.terms)
+    values = " + ".join(r" \cdot ".join(_factor_value(f.value, f.form) for f in term) for term in chain.terms)
     return f"{lhs} = {rule} = {values} = {outcome}"
 
 

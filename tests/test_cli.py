@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,23 @@ def test_console_script_and_module_run():
     for command in ([script], [sys.executable, "-m", "mdjacobian"]):
         done = subprocess.run([*command, "x^2", "--format", "tex"], capture_output=True, text=True, check=True)
         assert done.stdout.strip() == r"\frac{\partial f}{\partial x} = 2 x"
+
+
+def test_vector_forms_are_printed(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x, w in R^3\ny = x .* w\nwrt: w\n"))
+    assert main(["-"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(r"vector form (TeX): \operatorname{diag}(\mathbf{x})")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x in R^n\ny = sum(x)\n"))
+    assert main(["-"]) == 0
+    assert capsys.readouterr().out == (
+        "vector form for every n, computed at n = 2, 3, 4, numerator layout\nvector form (TeX): \\mathbf{1}^{\\top}\n"
+    )
+
+
+def test_formatting_is_under_the_time_limit(capsys):
+    """Printing can be the slow part (pretty-printing a huge expression); it shares the block's limit."""
+    start = time.perf_counter()
+    status = main(["(x + a + b + c)^999 (x + d)^999 (x + e)^999", "--timeout", "0.5", "--format", "text"])
+    assert time.perf_counter() - start < 0.5 + 5  # generous slack for a busy machine
+    if status:
+        assert "time limit of 0.5 s" in capsys.readouterr().err
