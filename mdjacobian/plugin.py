@@ -22,6 +22,8 @@ from .options import CHOICES
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/mdjacobian"
 ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
+SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
+"""The plugin options handed to the Markdown extension."""
 
 
 class JacobianConfig(base.Config):
@@ -44,16 +46,22 @@ class JacobianConfig(base.Config):
 class JacobianPlugin(BasePlugin[JacobianConfig]):
     """Compute ``jacobian`` blocks in an MkDocs site."""
 
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
+        self.given = set(options)  # the options the site set, as opposed to defaults
+        return super().load_config(options, config_file_path)
+
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
         if self.config.timeout < 0:
             raise PluginError("mdjacobian: 'timeout' must be 0 (no limit) or a number of seconds")
-        names = [e for e in config.markdown_extensions if isinstance(e, str)]
-        if not any(name in ("mdjacobian", "mdjacobian.extension") for name in names):
-            config.markdown_extensions.append("mdjacobian")
-        settings = {key: self.config[key] for key in ("output", "layout", "show", "timeout", "fail_fast")}
-        config.mdx_configs["mdjacobian"] = {**config.mdx_configs.get("mdjacobian", {}), **settings}
+        listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
+        name = listed[0] if listed else "mdjacobian"
+        if not listed:
+            config.markdown_extensions.append(name)
+        # Options set on the plugin win; the extension's own configuration keeps the rest.
+        settings = {key: self.config[key] for key in SETTINGS if key in getattr(self, "given", ())}
+        config.mdx_configs[name] = {**config.mdx_configs.get(name, {}), **settings}
         config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
         return config
 
