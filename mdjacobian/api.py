@@ -33,9 +33,18 @@ def _result(source: str, given: Mapping[str, object], defaults: Options | None, 
     if not block.sizes:
         return compute(block, limits)
     # A symbolic size (R^n): compute each instance; the vector form must be the same for all.
+    # Each instance gives different sizes different values, so x · y with x in R^n, y in R^m is an
+    # error rather than silently assuming m = n.
+    names = [name for name, _ in block.sizes]
+    count = len(DEFAULT_SIZES)
     results = [
-        compute(parse_block(source, given, defaults, limits, {name: n for name, _ in block.sizes}), limits)
-        for n in DEFAULT_SIZES
+        compute(
+            parse_block(
+                source, given, defaults, limits, {name: DEFAULT_SIZES[(i + k) % count] for k, name in enumerate(names)}
+            ),
+            limits,
+        )
+        for i in range(count)
     ]
     forms = {r.form for r in results}
     if None in forms or len(forms) > 1:
@@ -60,7 +69,8 @@ def evaluate(source: str, *, limits: Limits | None = None, **options: object) ->
         BlockError: the block is invalid or went past a limit; ``.line`` names the line.
     """
     limits = limits or Limits()
-    return guarded(lambda: _result(source, options, None, limits), limits)
+    given = {key: value for key, value in options.items() if value is not None}
+    return guarded(lambda: _result(source, given, None, limits), limits)
 
 
 def render_block(

@@ -18,6 +18,7 @@ import sympy as sp
 
 from .model import Block
 from .parse import declared_value
+from .render import bold, latex
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,12 @@ class Forms:
         self.block = block
         self.vectors: list[_Vector] = []
         self.matrices: dict[str, sp.ImmutableMatrix] = {}
-        self.names: dict[sp.Symbol, str] = {}  # placeholder symbol -> TeX
+        self.names: dict[sp.Symbol, str] = {}  # placeholder or index Dummy -> TeX
         for declaration in block.declarations:
             value = declared_value(declaration, sizes)
             if declaration.is_vector:
-                index = sp.Symbol(f"{declaration.name}_i", real=True)
+                index = sp.Dummy(f"{declaration.name}_i", real=True)  # a Dummy: no author's name can equal it
+                self.names[index] = latex(sp.Symbol(f"{declaration.name}_i"))
                 self.vectors.append(_Vector(declaration.name, tuple(value), index))
             elif isinstance(value, sp.MatrixBase):
                 self.matrices[declaration.name] = value
@@ -50,12 +52,12 @@ class Forms:
                     self._placeholder(
                         [x * y for x, y in zip(a.components, b.components)],
                         f"dot_{a.name}_{b.name}",
-                        rf"\mathbf{{{a.name}}} \cdot \mathbf{{{b.name}}}",
+                        rf"{bold(a.name)} \cdot {bold(b.name)}",
                     )
-            self._placeholder(list(a.components), f"sum_{a.name}", rf"\operatorname{{sum}}(\mathbf{{{a.name}}})")
+            self._placeholder(list(a.components), f"sum_{a.name}", rf"\operatorname{{sum}}({bold(a.name)})")
 
     def _placeholder(self, terms: list[sp.Expr], name: str, tex: str) -> None:
-        placeholder = sp.Symbol(name, real=True)
+        placeholder = sp.Dummy(name, real=True)
         self.reductions.append((terms[0], placeholder - sp.Add(*terms[1:])))
         self.reductions.sort(key=lambda r: not isinstance(r[0], sp.Mul))  # products (dots) first
         self.names[placeholder] = tex
@@ -106,12 +108,12 @@ class Forms:
                 scale, rest = template.as_independent(v.index, as_Add=False)
                 if rest != v.index or scale.free_symbols & indices:
                     continue
-                vector = rf"\mathbf{{{v.name}}}"
+                vector = bold(v.name)
                 if scale == 1:
                     return vector
                 if scale == -1:
                     return "-" + vector
-                return (rf"\left({self.tex(scale)}\right)" if isinstance(scale, sp.Add) else self.tex(scale)) + vector
+                return self.scale(scale) + vector
         return None
 
     # -- whole Jacobians -----------------------------------------------------------------------------
@@ -163,7 +165,7 @@ class Forms:
             return vector + transposed
         if not template.free_symbols & {v.index for v in self.vectors}:
             one = rf"\mathbf{{1}}{transposed}"
-            return one if template == 1 else rf"{self.tex(template)}\,{one}"
+            return one if template == 1 else rf"{self.scale(template)}\,{one}"
         return rf"\left[\ldots, {self.tex(template)}, \ldots\right]" + ("" if input_vector else r"^{\top}")
 
     def _matrix_form(self, j: sp.MatrixBase) -> str | None:
@@ -182,7 +184,7 @@ class Forms:
                 return "I"
             if template == -1:
                 return "-I"
-            return rf"{self.tex(template)}\, I"
+            return rf"{self.scale(template)}\, I"
         if template in {v.index for v in self.vectors}:
             return rf"\operatorname{{diag}}({self._vector_of(template)})"
         return rf"\operatorname{{diag}}(\ldots, {self.tex(template)}, \ldots)"
@@ -197,9 +199,11 @@ class Forms:
         return len(self.block.variables) > 1 or any(name in vectors for name, _ in self.block.groups)
 
     def tex(self, expr: sp.Expr) -> str:
-        from .render import latex
-
         return latex(expr, self.names)
+
+    def scale(self, factor: sp.Expr) -> str:
+        """A factor written before a vector or matrix, in parentheses when it is a sum."""
+        return rf"\left({self.tex(factor)}\right)" if isinstance(factor, sp.Add) else self.tex(factor)
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:

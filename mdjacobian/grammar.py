@@ -177,7 +177,7 @@ def check_expr(expr: Value, limits: Limits) -> None:
                 raise LimitError(
                     f"exponent {node.exp} is larger than the limit of {limits.max_exponent}", limit="max_exponent"
                 )
-    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or any(d.args[0] == 0 for d in expr.atoms(sp.DiracDelta)):
         raise BlockError("the expression is undefined here (division by zero)")
 
 
@@ -190,12 +190,14 @@ class ExpressionParser:
         limits: Limits,
         variables: Collection[str] = (),
         declared: Mapping[str, Value] | None = None,
+        defined: Collection[str] = (),
     ) -> None:
         self.tokens = tokens
         self.pos = 0
         self.limits = limits
         self.variables = variables
         self.declared = declared or {}
+        self.defined = defined  # functions the block defines: used by name, never called
         self.depth = 0
 
     # -- token helpers -------------------------------------------------------------------------------
@@ -340,14 +342,13 @@ class ExpressionParser:
         self.advance()
 
     def number(self, token: Token) -> sp.Expr:
-        digits = token.text.replace(".", "")
-        if len(digits.lstrip("0")) > self.limits.max_literal_digits:
+        whole, _, frac = token.text.partition(".")
+        if len(whole.lstrip("0")) + len(frac) > self.limits.max_literal_digits:  # 0.000…1 counts its zeros
             raise LimitError(
                 f"number has more than {self.limits.max_literal_digits} digits",
                 limit="max_literal_digits",
                 column=token.column,
             )
-        whole, _, frac = token.text.partition(".")
         return sp.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
 
     def name(self, token: Token) -> Value:
@@ -386,6 +387,11 @@ class ExpressionParser:
             reduce, count = REDUCTIONS[name]
             self.arity(token, len(args), count, count)
             return self.located(reduce, token, *args)
+        if name in self.defined:
+            raise BlockError(
+                f"'{name}' is defined in this block: use it by name ({name}) to differentiate through it",
+                column=token.column,
+            )
         if name not in FUNCTIONS:
             if not args:
                 raise BlockError(f"{name}() needs at least one argument", column=token.column)

@@ -36,6 +36,10 @@ class Limits:
     max_functions: int = 24
     max_variables: int = 24
 
+    def __post_init__(self) -> None:
+        if self.timeout < 0:
+            raise ValueError("timeout must be 0 (no limit) or a number of seconds")
+
 
 class _TimeUp(BaseException):
     """Delivered asynchronously into the computing thread; a BaseException so SymPy cannot swallow it."""

@@ -97,6 +97,28 @@ def _declaration(number: int, names: str, size: str | None, limits: Limits) -> l
     ]
 
 
+def _check_components_are_free(
+    declared: Mapping[str, Value], declarations: list[Declaration], texts: Mapping[int, str]
+) -> None:
+    """``x in R^3`` names x1, x2, x3: a later declaration may not take one of those names, or the reverse."""
+    owners: dict[str, str] = {}  # every name taken so far -> the declaration that took it
+    for declaration in declarations:
+        value = declared[declaration.name]
+        names = [declaration.name] + ([c.name for c in value] if isinstance(value, sp.MatrixBase) else [])
+        for name in names:
+            other = owners.get(name)
+            if other is None:
+                continue
+            if name == declaration.name:
+                reason = f"'{name}' is a component of '{other}'; give it another name"
+            elif name == other:
+                reason = f"'{declaration.name}' would have a component {name}, which is declared already"
+            else:
+                reason = f"'{declaration.name}' and '{other}' would both have a component {name}; rename one"
+            raise BlockError(reason).at(declaration.line, texts[declaration.line])
+        owners.update(dict.fromkeys(names, declaration.name))
+
+
 def declared_value(declaration: Declaration, sizes: Mapping[str, int]) -> Value:
     """The symbol, or matrix of component symbols (x1, x2, …; W11, W12, …), a declaration stands for."""
     name = declaration.name
@@ -158,14 +180,18 @@ def _sort_lines(
 
 
 def _components(
-    definition: _Definition, limits: Limits, variables: set[str], declared: Mapping[str, Value]
+    definition: _Definition,
+    limits: Limits,
+    variables: set[str],
+    declared: Mapping[str, Value],
+    defined: set[str],
 ) -> list[Component]:
     """Parse one definition's right-hand side into one component, or several for a vector."""
     tokens = tokenize(definition.rhs, definition.column)
     make = lambda expr, name, vector=None: Component(  # noqa: E731
         name=name, expr=expr, line=definition.line, params=definition.params, vector=vector
     )
-    parser = ExpressionParser(tokens, limits, variables, declared)
+    parser = ExpressionParser(tokens, limits, variables, declared, defined)
     if not (tokens[0].kind == "op" and tokens[0].text == "["):
         value = parser.parse()
         check_expr(value, limits)
@@ -292,10 +318,12 @@ def parse_block(
     given = dict(given or {})
     limits = limits or Limits()
     options = merge(defaults or Options(), given)
-    definitions, block_options, declarations = _sort_lines(_read_lines(source, limits), given, limits)
+    lines = _read_lines(source, limits)
+    definitions, block_options, declarations = _sort_lines(lines, given, limits)
     symbolic = {d.size for d in declarations if d.size}
     bound = {name: (sizes or {}).get(name, DEFAULT_SIZES[1]) for name in sorted(symbolic)}
     declared = {d.name: declared_value(d, bound) for d in declarations}
+    _check_components_are_free(declared, declarations, dict(lines))
     for key, (number, text, value) in block_options.items():
         try:
             options = merge(options, {key: value})
@@ -309,7 +337,14 @@ def parse_block(
         try:
             if definition.name in declared:
                 raise BlockError(f"'{definition.name}' is declared as a variable; give the function another name")
-            parsed = _components(definition, limits, names, declared)
+            parsed = _components(definition, limits, names, declared, {d.name for d in definitions})
+            later = {d.name for d in definitions if d.line >= definition.line}
+            for component in parsed:
+                used = {s.name for s in component.expr.free_symbols} & later
+                if used:
+                    name = sorted(used)[0]
+                    where = "itself" if name == definition.name else f"'{name}', defined on a later line"
+                    raise BlockError(f"'{definition.name}' uses {where}; define a function before the lines that use it")
             for component in parsed:
                 if component.name in seen:
                     raise BlockError(f"'{component.name}' is already defined on line {seen[component.name]}")

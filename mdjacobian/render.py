@@ -60,7 +60,9 @@ class Printer(LatexPrinter):
         return rf"\begin{{cases}} 0 & {z} \le 0 \\ 1 & {z} > 0 \end{{cases}}"
 
     def _print_Dummy(self, expr: sp.Dummy) -> str:
-        return self._print(sp.Symbol(expr.name.split("_")[0]))
+        if expr in self._settings["symbol_names"]:
+            return self._settings["symbol_names"][expr]
+        return self._print(sp.Symbol(expr.name.split("_")[0]))  # SymPy's own, such as ξ in Subs
 
 
 @functools.lru_cache(maxsize=None)
@@ -77,6 +79,11 @@ def _name(name: str) -> str:
     return latex(sp.Symbol(name))
 
 
+def bold(name: str) -> str:
+    """A vector's name in bold: x is 𝐱, alpha is 𝛂."""
+    return rf"\mathbf{{{_name(name)}}}"
+
+
 def _vector_stem(names: list[str]) -> str | None:
     """``x`` when ``names`` are exactly x1, x2, …, xn (n > 1), so the set can be written as a bold vector."""
     if len(names) < 2:
@@ -91,7 +98,7 @@ def _vector_stem(names: list[str]) -> str | None:
 
 def _group(names: list[str], stem: str | None) -> str:
     if stem:
-        return rf"\mathbf{{{stem}}}"
+        return bold(stem)
     if len(names) == 1:
         return _name(names[0])
     return "(" + ", ".join(_name(n) for n in names) + ")"
@@ -103,14 +110,14 @@ def _top(result: Result) -> str:
     vectors = {c.vector for c in components}
     single_vector = vectors.pop() if len(vectors) == 1 and None not in vectors else None
     names = [c.name for c in components]
-    return rf"\mathbf{{{single_vector}}}" if single_vector and len(names) > 1 else _group(names, None)
+    return bold(single_vector) if single_vector and len(names) > 1 else _group(names, None)
 
 
 def _bottom(result: Result) -> str:
     """What it is differentiated with respect to: x, (x, y), a bold vector or a list of them."""
     vectors = {d.name for d in result.block.declarations if d.is_vector}
     if result.block.declarations:
-        parts = [rf"\mathbf{{{name}}}" if name in vectors else _name(name) for name, _ in result.block.groups]
+        parts = [bold(name) if name in vectors else _name(name) for name, _ in result.block.groups]
         return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
     names = [v.name for v in result.variables]
     return _group(names, _vector_stem(names))
@@ -176,7 +183,7 @@ def to_tex(result: Result) -> list[str]:
 def _derivative(top: str, bottom: str, partial: bool, result: Result) -> str:
     d = r"\partial " if partial else "d "
     vectors = {d.name for d in result.block.declarations if d.is_vector}
-    below = rf"\mathbf{{{bottom}}}" if bottom in vectors else _name(bottom)
+    below = bold(bottom) if bottom in vectors else _name(bottom)
     return rf"\frac{{{d}{_name(top)}}}{{{d}{below}}}"
 
 
@@ -193,7 +200,7 @@ def _factor_value(value: sp.Basic, form: str | None = None) -> str:
 def _group_name(names: list[str], result: Result) -> str:
     vectors = {c.vector for c in result.block.intermediates if c.name in names}
     if len(vectors) == 1 and None not in vectors and len(names) > 1:
-        return rf"\mathbf{{{vectors.pop()}}}"
+        return bold(vectors.pop())
     return _group(names, None)
 
 

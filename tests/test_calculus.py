@@ -126,3 +126,7 @@ def test_matches_central_differences():
         for i, func in enumerate(functions):
             for j in range(3):
                 assert partials[i][j](*point) == pytest.approx(_central_difference(func, point, j), rel=1e-5, abs=1e-6)
+
+
+def test_options_given_as_none_are_absent():
+    assert evaluate("f(x, y) = x y", at=None, layout=None).value is None

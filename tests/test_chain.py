@@ -71,7 +71,7 @@ def test_chain_down_to_a_vector_reaches_the_papers_loss_gradient():
     assert [(f.top, f.bottom) for f in result.chain.terms[0]] == [("C", "v"), ("v", "u"), ("u", "w")]
     assert r"\frac{d C}{d v}\frac{d v}{d u}\frac{\partial u}{\partial \mathbf{w}} = 2 v \cdot \left(-1\right) \cdot" in result.tex
     assert result.form.endswith(
-        r"\left(2 b + 2 \mathbf{w} \cdot \mathbf{x} - 2 y\right)\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0 \end{cases}"
+        r"\left(2 \mathbf{w} \cdot \mathbf{x} + 2 b - 2 y\right)\mathbf{x}^{\top} & \mathbf{w} \cdot \mathbf{x} + b > 0 \end{cases}"
     )
     assert result.check.checked
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from textwrap import dedent
 
 import pytest
@@ -153,3 +154,19 @@ def test_whole_block_is_dedented_text_friendly():
         """
     )
     assert [c.line for c in parse_block(source).components] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        ("f(x) = x^2\ng(x) = f(x) + 1", 2, "'f' is defined in this block: use it by name (f) to differentiate through it"),
+        ("u = u + x", 1, "'u' uses itself"),
+        ("y = u + 1\nu = x^2", 1, "'y' uses 'u', defined on a later line"),
+        ("x in R^3\nx1 in R\nf = x1 + sum(x)", 2, "'x1' is a component of 'x'; give it another name"),
+        ("W in R^(2x2)\nW1 in R^2\nf = sum(W)", 2, "'W1' and 'W' would both have a component W11; rename one"),
+    ],
+)
+def test_names_are_not_used_twice(source, line, message):
+    with pytest.raises(BlockError, match=re.escape(message)) as info:
+        parse_block(source)
+    assert info.value.line == line

@@ -199,7 +199,7 @@ def test_dangerous_names_are_only_abstract_functions(name: str) -> None:
         {"at": {"__x": 1}},
         {"at": 5},
         {"layout": "__import__('os')"},
-        {"show": None},
+        {"show": 0},
         {"output": "<script>"},
         {"__class__": "x"},
         {"__init__": "x"},

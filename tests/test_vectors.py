@@ -73,8 +73,8 @@ def test_neuron_gradients_are_cases():
     source = "x, w in R^3\nb in R\na = max(0, w · x + b)\nwrt: {}"
     by_w = evaluate(source.format("w"))
     assert by_w.form == (
-        r"\begin{cases} \mathbf{0}^{\top} & b + \mathbf{w} \cdot \mathbf{x} \le 0 \\ "
-        r"\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0 \end{cases}"
+        r"\begin{cases} \mathbf{0}^{\top} & \mathbf{w} \cdot \mathbf{x} + b \le 0 \\ "
+        r"\mathbf{x}^{\top} & \mathbf{w} \cdot \mathbf{x} + b > 0 \end{cases}"
     )
     by_b = evaluate(source.format("b"))
     assert by_b.form.startswith(r"\begin{cases} 0 & ") and r"\\ 1 & " in by_b.form
@@ -85,7 +85,7 @@ def test_neuron_gradients_are_cases():
 
 def test_neuron_at_symbolic_n():
     result = evaluate("x, w in R^n\nb in R\na = max(0, w · x + b)\nwrt: w")
-    assert result.symbolic and r"\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0" in result.form
+    assert result.symbolic and r"\mathbf{x}^{\top} & \mathbf{w} \cdot \mathbf{x} + b > 0" in result.form
 
 
 def test_matrix_vector_product():
@@ -134,13 +134,29 @@ def test_describe():
 
 
 def test_dot_product_is_found_after_sympy_distributes_a_coefficient():
-    """d/db (w·x + b)² = 2b + 2w₁x₁ + … once SymPy distributes the 2; it is still 2b + 2w·x."""
+    """d/db (w·x + b)² = 2b + 2w₁x₁ + … once SymPy distributes the 2; it is still 2w·x + 2b."""
     result = evaluate("x, w in R^n\nb in R\nC = (w · x + b)^2\nwrt: b")
-    assert result.form == r"2 b + 2 \mathbf{w} \cdot \mathbf{x}"
+    assert result.form == r"2 \mathbf{w} \cdot \mathbf{x} + 2 b"
 
 
 def test_scaled_vectors_and_the_active_branch():
     v = evaluate("x, w in R^n\nb, y in R\nv = y - max(0, w · x + b)\nwrt: w")
-    assert r"-\mathbf{x}^{\top} & b + \mathbf{w} \cdot \mathbf{x} > 0" in v.form
+    assert r"-\mathbf{x}^{\top} & \mathbf{w} \cdot \mathbf{x} + b > 0" in v.form
     relu = evaluate("x in R^3\ny = max(0, x)\nwrt: x")
     assert relu.form == r"\operatorname{diag}(\ldots, \begin{cases} 0 & x_{i} \le 0 \\ 1 & x_{i} > 0 \end{cases}, \ldots)"
+
+
+def test_different_symbolic_sizes_are_not_assumed_equal():
+    with pytest.raises(BlockError, match="the dot product needs two vectors of one length"):
+        evaluate("x in R^n\ny in R^m\nf = x · y\nwrt: x")
+    result = evaluate("x in R^n\ny in R^m\nf = sum(x) sum(y)\nwrt: x")
+    assert result.form == r"\operatorname{sum}(\mathbf{y})\,\mathbf{1}^{\top}"
+
+
+def test_placeholders_cannot_capture_the_authors_names():
+    result = evaluate("x in R^3\nsum_x, dot_w_x, x_i in R\nf = sum_x x + dot_w_x x + x_i x\nwrt: x")
+    assert result.form == r"\left(dot_{w x} + sum_{x} + x_{i}\right)\, I"
+
+
+def test_greek_vectors_are_bold_greek():
+    assert evaluate("alpha, x in R^3\ny = alpha .* x\nwrt: x").form == r"\operatorname{diag}(\mathbf{\alpha})"
