@@ -27,7 +27,8 @@ def guarded(work: Callable[[], T], limits: Limits) -> T:
 
 def _result(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:
     from .calculus import compute
-    from .parse import DEFAULT_SIZES, parse_block
+    from .declare import DEFAULT_SIZES
+    from .parse import parse_block
 
     block = parse_block(source, given, defaults, limits)
     if not block.sizes:

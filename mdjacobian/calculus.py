@@ -6,7 +6,7 @@ import sympy as sp
 
 from .check import check as numerical_check
 from .errors import BlockError, LimitError
-from .grammar import check_expr, substitute
+from .guard import check_expr, substitute
 from .limits import Limits
 from .model import Block, Result
 

@@ -67,7 +67,12 @@ class JacobianExtension(Extension):
 
     @property
     def mdjacobian_settings(self) -> Settings:
-        """The configuration as typed settings; a bad value raises ValueError naming the setting."""
+        """The configuration as typed settings, read once; a bad value raises ValueError naming it."""
+        if getattr(self, "_settings", None) is None:
+            self._settings = self._read_settings()
+        return self._settings
+
+    def _read_settings(self) -> Settings:
         config = self.getConfigs()
         defaults = Options(**{key: parse_option(key, config[key]) for key in ("output", "layout", "show")})
         try:

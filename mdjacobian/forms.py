@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .model import Block
-from .parse import declared_value
+from .declare import declared_value
 from .render import bold, latex
 
 

@@ -11,6 +11,9 @@ from .options import Options
 if TYPE_CHECKING:  # SymPy is loaded lazily; these names are for annotations only.
     from sympy import Expr, ImmutableMatrix, Symbol
 
+    from .chain import Chain
+    from .check import Check
+
 
 @dataclass(frozen=True)
 class Component:
@@ -79,10 +82,10 @@ class Result:
     matrix: ImmutableMatrix
     value: ImmutableMatrix | None = None
     """The Jacobian at ``block.point``, in the same layout, when a point was given."""
-    check: Any = None
-    """The numerical check's verdict (:class:`mdjacobian.check.Check`)."""
-    chain: Any = None
-    """The chain rule's steps (:class:`mdjacobian.chain.Chain`) for ``show: chain``."""
+    check: Check | None = None
+    """The numerical check's verdict."""
+    chain: Chain | None = None
+    """The chain rule's steps, for ``show: chain``."""
     form: str | None = None
     """The Jacobian in vector notation (TeX: ``\\operatorname{diag}(\\mathbf{x})``), when it has one."""
 

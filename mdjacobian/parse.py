@@ -13,20 +13,25 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
+from .declare import (
+    DECLARATION_LINE,
+    DEFAULT_SIZES,
+    check_components_are_free,
+    check_new_name,
+    declaration_line,
+    declared_value,
+)
 from .errors import BlockError, LimitError
-from .grammar import RESERVED, ExpressionParser, check_expr, parse_expression, substitute, symbol, tokenize
+from .grammar import END, RESERVED, ExpressionParser, parse_expression, symbol, tokenize
+from .guard import check_expr, substitute
 from .limits import Limits
 from .model import Block, Component, Declaration
-from .vectors import Value, describe
 from .options import OPTION_NAMES, Options, check_name, merge, parse_names, suggest
+from .vectors import Value, describe
 
 _OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
 _DEFINITION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*=(.*)")
 _NATURAL_CHUNK = re.compile(r"\d+|\D+")
-_DECLARATION_LINE = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s+(?:in|∈)\s+(?:R|ℝ)\s*(?:\^\s*(.*?))?\s*")
-_SIZE = re.compile(r"[({]?\s*(?:(\d+)|([A-Za-z][A-Za-z0-9_]*)|(\d+)\s*[x×*]\s*(\d+))\s*[)}]?")
-DEFAULT_SIZES = (2, 3, 4)
-"""The instances a symbolic size (``R^n``) is computed at."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,6 @@ def _strip_comment(text: str) -> str:
     return text.split("#", 1)[0].rstrip()
 
 
-def _check_new_name(name: str, what: str) -> str:
-    check_name(name, what)
-    if name in RESERVED:
-        raise BlockError(f"'{name}' is a built-in name and cannot be used as a {what}")
-    return name
-
-
 def _read_lines(source: str, limits: Limits) -> list[tuple[int, str]]:
     if len(source) > limits.max_block_chars:
         raise LimitError(f"block is longer than {limits.max_block_chars} characters", limit="max_block_chars")
@@ -69,67 +67,6 @@ def _read_lines(source: str, limits: Limits) -> list[tuple[int, str]]:
             ).at(number, text[:80] + "…")
         numbered.append((number, text))
     return numbered
-
-
-def _declaration(number: int, names: str, size: str | None, limits: Limits) -> list[Declaration]:
-    """``x, w in R^3`` -> one Declaration per name."""
-    shape, symbolic = (1, 1), None
-    if size:
-        m = _SIZE.fullmatch(size)
-        if not m:
-            raise BlockError(f"unknown space 'R^{size}': write R, R^3, R^n or R^(2x3)")
-        if m.group(1):
-            shape = (int(m.group(1)), 1)
-        elif m.group(2):
-            symbolic = _check_new_name(m.group(2), "size")
-            shape = (3, 1)  # replaced by each instance's size
-        else:
-            shape = (int(m.group(3)), int(m.group(4)))
-            if max(shape) > 9:
-                raise LimitError("a declared matrix may have at most 9 rows and 9 columns", limit="max_variables")
-        if shape[0] * shape[1] > limits.max_variables or 0 in shape:
-            raise LimitError(
-                f"R^{size} has {shape[0] * shape[1]} entries; the limit is {limits.max_variables}", limit="max_variables"
-            )
-    return [
-        Declaration(name=_check_new_name(name, "name"), shape=shape, line=number, size=symbolic)
-        for name in parse_names(names, "name")
-    ]
-
-
-def _check_components_are_free(
-    declared: Mapping[str, Value], declarations: list[Declaration], texts: Mapping[int, str]
-) -> None:
-    """``x in R^3`` names x1, x2, x3: a later declaration may not take one of those names, or the reverse."""
-    owners: dict[str, str] = {}  # every name taken so far -> the declaration that took it
-    for declaration in declarations:
-        value = declared[declaration.name]
-        names = [declaration.name] + ([c.name for c in value] if isinstance(value, sp.MatrixBase) else [])
-        for name in names:
-            other = owners.get(name)
-            if other is None:
-                continue
-            if name == declaration.name:
-                reason = f"'{name}' is a component of '{other}'; give it another name"
-            elif name == other:
-                reason = f"'{declaration.name}' would have a component {name}, which is declared already"
-            else:
-                reason = f"'{declaration.name}' and '{other}' would both have a component {name}; rename one"
-            raise BlockError(reason).at(declaration.line, texts[declaration.line])
-        owners.update(dict.fromkeys(names, declaration.name))
-
-
-def declared_value(declaration: Declaration, sizes: Mapping[str, int]) -> Value:
-    """The symbol, or matrix of component symbols (x1, x2, …; W11, W12, …), a declaration stands for."""
-    name = declaration.name
-    rows, cols = declaration.shape
-    if declaration.size is not None:
-        rows = sizes[declaration.size]
-    if (rows, cols) == (1, 1) and declaration.size is None:
-        return symbol(name)
-    if cols == 1:
-        return sp.ImmutableMatrix([symbol(f"{name}{i}") for i in range(1, rows + 1)])
-    return sp.ImmutableMatrix(rows, cols, [symbol(f"{name}{i}{j}") for i in range(1, rows + 1) for j in range(1, cols + 1)])
 
 
 def _sort_lines(
@@ -155,20 +92,20 @@ def _sort_lines(
                 if key in given:
                     raise BlockError(f"option '{key}' is set both here and on the fence line")
                 options[key] = (number, text, value)
-            elif m := _DECLARATION_LINE.fullmatch(code):
-                for declaration in _declaration(number, m.group(1), m.group(2), limits):
+            elif m := DECLARATION_LINE.fullmatch(code):
+                for declaration in declaration_line(number, m.group(1), m.group(2), limits):
                     earlier = next((d for d in declarations if d.name == declaration.name), None)
                     if earlier:
                         raise BlockError(f"'{declaration.name}' is already declared on line {earlier.line}")
                     declarations.append(declaration)
             elif m := _DEFINITION_LINE.fullmatch(code):
                 name, params, rhs = m.group(1), m.group(2), m.group(3)
-                _check_new_name(name, "function name")
+                check_new_name(name, "function name")
                 declared = None
                 if params is not None:
                     declared = parse_names(params, "parameter")
                     for param in declared:
-                        _check_new_name(param, "parameter")
+                        check_new_name(param, "parameter")
                 definitions.append(_Definition(number, text, name, declared, rhs, m.start(3) + 1))
             elif "=" in code:
                 raise BlockError("left of '=' must be a name such as f or f(x, y)")
@@ -207,10 +144,10 @@ def _components(
         exprs.append(parser.expr())
     if not parser.at_op("]"):
         token = parser.peek()
-        where = "the line ends" if token.kind == "end" else f"found '{token.text}'"
+        where = "the line ends" if token.kind == END else f"found '{token.text}'"
         raise BlockError(f"missing ']' to close the vector: {where}", column=token.column)
     parser.advance()
-    if parser.peek().kind != "end":
+    if parser.peek().kind != END:
         raise parser.unexpected()
     for expr in exprs:
         check_expr(expr, limits)
@@ -323,7 +260,7 @@ def parse_block(
     symbolic = {d.size for d in declarations if d.size}
     bound = {name: (sizes or {}).get(name, DEFAULT_SIZES[1]) for name in sorted(symbolic)}
     declared = {d.name: declared_value(d, bound) for d in declarations}
-    _check_components_are_free(declared, declarations, dict(lines))
+    check_components_are_free(declared, declarations, dict(lines))
     for key, (number, text, value) in block_options.items():
         try:
             options = merge(options, {key: value})
