@@ -69,8 +69,10 @@ def _with_forms(chain: Chain, block: Block) -> Chain:
     forms = Forms(block)
 
     def form(value: sp.Basic) -> str | None:
-        if not isinstance(value, sp.MatrixBase):
-            return None
+        if not isinstance(value, sp.MatrixBase):  # a scalar: only worth it when it names components
+            if not value.free_symbols & forms.components():
+                return None
+            value = sp.ImmutableMatrix([[value]])
         return forms.form(value, output_vector=value.rows > 1, input_vector=value.cols > 1)
 
     if chain.rule == "vector":
