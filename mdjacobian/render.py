@@ -188,7 +188,7 @@ def _derivative(top: str, bottom: str, partial: bool, result: Result) -> str:
 def _factor_value(value: sp.Basic, form: str | None = None) -> str:
     """A chain factor's value: in vector form when it has one, else entry by entry."""
     if form is not None:
-        bare = form.startswith(r"\begin{cases}") or (" " not in form and not form.startswith("-"))
+        bare = form.startswith((r"\begin{cases}", r"\operatorname{diag}")) or (" " not in form and not form.startswith("-"))
         return form if bare else rf"\left({form}\right)"
     if isinstance(value, sp.MatrixBase):
         return _value(value)
