@@ -9,28 +9,16 @@ from collections.abc import Sequence
 from .api import _result, guarded
 from .errors import BlockError
 from .limits import Limits
-from .options import CHOICES
+from .options import CHOICES, split_top_level
 
 FORMATS = ("text", "tex", "mathml", "sympy")
-
-
-def split_top_level(text: str, separator: str = ",") -> list[str]:
-    """Split at separators outside parentheses and brackets."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += (char in "([") - (char in ")]")
-        if char == separator and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
 
 
 def block_from_argument(argument: str) -> str:
     """A block from the command line: statements split on ``;``, or bare comma-separated expressions."""
     if "=" in argument or ":" in argument or "\n" in argument:
-        return "\n".join(split_top_level(argument, ";")) if "\n" not in argument else argument
-    expressions = [e for e in split_top_level(argument) if e]
+        return "\n".join(p.strip() for p in split_top_level(argument, ";")) if "\n" not in argument else argument
+    expressions = [e.strip() for e in split_top_level(argument) if e.strip()]
     if len(expressions) == 1:
         return f"f = {expressions[0]}"
     return "f = [" + ", ".join(expressions) + "]"

@@ -70,11 +70,27 @@ def parse_names(text: str, what: str = "variable") -> tuple[str, ...]:
     return names
 
 
+def unknown_option(key: str) -> BlockError:
+    """The error for an option the language does not have, with a suggestion and the valid ones."""
+    return BlockError(f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {', '.join(OPTION_NAMES)}")
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split at separators outside parentheses and brackets: ``x = max(1, 2), y = 3`` in two."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        if char == separator and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def parse_option(key: str, value: object) -> object:
     """Turn one option's raw value (text, or a Python value from the API) into its typed value."""
     if key not in OPTION_NAMES:
-        valid = ", ".join(OPTION_NAMES)
-        raise BlockError(f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {valid}")
+        raise unknown_option(key)
     if key == "wrt":
         if isinstance(value, str):
             return parse_names(value)

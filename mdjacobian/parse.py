@@ -26,7 +26,7 @@ from .grammar import END, RESERVED, ExpressionParser, parse_expression, symbol, 
 from .guard import check_expr, substitute
 from .limits import Limits
 from .model import Block, Component, Declaration
-from .options import OPTION_NAMES, Options, check_name, merge, parse_names, suggest
+from .options import OPTION_NAMES, Options, check_name, merge, parse_names, split_top_level, suggest, unknown_option
 from .vectors import Value, describe
 
 _OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
@@ -84,9 +84,7 @@ def _sort_lines(
             if m := _OPTION_LINE.fullmatch(code):
                 key, value = m.group(1), m.group(2)
                 if key not in OPTION_NAMES:
-                    raise BlockError(
-                        f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {', '.join(OPTION_NAMES)}"
-                    )
+                    raise unknown_option(key)
                 if key in options:
                     raise BlockError(f"option '{key}' is already set on line {options[key][0]}")
                 if key in given:
@@ -204,16 +202,8 @@ def _parse_point(
     known = {s.name for s in variables}
     for component in components:
         known |= {s.name for s in component.expr.free_symbols}
-    pieces: list[str] = []
-    depth, start = 0, 0
-    for i, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth == 0:
-            pieces.append(text[start:i])
-            start = i + 1
-    pieces.append(text[start:])
     point: dict[str, sp.Expr] = {}
-    for piece in pieces:
+    for piece in split_top_level(text):
         name, equals, value = piece.partition("=")
         name = name.strip()
         if not equals or not name:
