@@ -148,11 +148,12 @@ def test_fail_fast_stops_the_build():
 
 
 def test_timeout_from_config_reaches_the_block():
-    html = render(
-        "```jacobian\nf(x) = " + " * ".join(f"(x + {i})" for i in range(1, 60)) + "\nat: x = 1\n```\n",
-        configs={"mdjacobian": {"timeout": 1e-9}},
-    )
-    assert "time limit" in html
+    # Nested abs makes SymPy work for minutes; the configured limit must stop it.
+    slow = "x - y"
+    for _ in range(8):
+        slow = f"abs({slow}) - y"
+    html = render(f"```jacobian\nf(x, y) = {slow}\n```\n", configs={"mdjacobian": {"timeout": 0.3}})
+    assert "took longer than the time limit of 0.3 s" in html
 
 
 @pytest.mark.parametrize(
