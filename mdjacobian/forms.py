@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .model import Block
 from .declare import declared_value
+from .model import Block
 from .render import bold, latex
 
 
