@@ -38,15 +38,11 @@ def _result(source: str, given: Mapping[str, object], defaults: Options | None, 
     # error rather than silently assuming m = n.
     names = [name for name, _ in block.sizes]
     count = len(DEFAULT_SIZES)
-    results = [
-        compute(
-            parse_block(
-                source, given, defaults, limits, {name: DEFAULT_SIZES[(i + k) % count] for k, name in enumerate(names)}
-            ),
-            limits,
-        )
-        for i in range(count)
-    ]
+    results = []
+    for i in range(count):
+        sizes = {name: DEFAULT_SIZES[(i + k) % count] for k, name in enumerate(names)}
+        instance = block if sizes == dict(block.sizes) else parse_block(source, given, defaults, limits, sizes)
+        results.append(compute(instance, limits))
     forms = {r.form for r in results}
     if None in forms or len(forms) > 1:
         sizes = ", ".join(str(n) for n in DEFAULT_SIZES)

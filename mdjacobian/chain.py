@@ -84,7 +84,7 @@ def _with_forms(chain: Chain, block: Block) -> Chain:
 def _through_one_vector(output: Component, by_name: dict[str, Component], variables: set[str]) -> bool:
     """True when a function uses the variables only through the components of one vector intermediate
     (y = sum(u), u = w ⊗ x): the vector rule, (∂y/∂u)(∂u/∂x), rather than a sum of scalar chains."""
-    written = output.written if output.written is not None else output.expr
+    written = output.as_written
     parents = _uses(written, set(by_name))
     vectors = {by_name[p].vector for p in parents}
     return len(parents) > 1 and len(vectors) == 1 and None not in vectors and not _uses(written, variables)
@@ -101,7 +101,7 @@ def _scalar(output: Component, block: Block, by_name: dict[str, Component], name
     """One function of one variable or one vector: the single-variable or total-derivative rule."""
     (group, variables), = block.groups
     by_vector = len(variables) > 1 or any(d.name == group and d.is_vector for d in block.declarations)
-    written = output.written if output.written is not None else output.expr
+    written = output.as_written
     path: list[Factor] = []
     top, expr = output.name, written
     while True:  # follow a single path back to the variable while there is one
@@ -110,7 +110,7 @@ def _scalar(output: Component, block: Block, by_name: dict[str, Component], name
         if len(parents) == 1 and not explicit:
             parent = parents[0]
             path.append(Factor(top, parent, False, derivative(expr, symbol(parent))))
-            top, expr = parent, by_name[parent].expr
+            top, expr = parent, by_name[parent].as_written
             continue
         if not parents:
             path.append(Factor(top, group, by_vector, _wrt(expr, variables)))
@@ -120,9 +120,8 @@ def _scalar(output: Component, block: Block, by_name: dict[str, Component], name
     terms: list[tuple[Factor, ...]] = []
     if written.free_symbols & set(variables):
         terms.append((Factor(output.name, group, True, _wrt(written, variables)),))
-    substitution = _substitution(by_name)
     for parent in _uses(written, names):
-        through = _wrt(by_name[parent].expr.xreplace(substitution), variables)
+        through = _wrt(by_name[parent].expr, variables)  # composed: the parent in the variables alone
         terms.append(
             (
                 Factor(output.name, parent, True, derivative(written, symbol(parent))),
@@ -132,28 +131,21 @@ def _scalar(output: Component, block: Block, by_name: dict[str, Component], name
     return Chain("total", terms=tuple(terms))
 
 
-def _substitution(by_name: dict[str, Component]) -> dict[sp.Symbol, sp.Expr]:
-    substitution: dict[sp.Symbol, sp.Expr] = {}
-    for name, component in by_name.items():
-        substitution[symbol(name)] = component.expr.xreplace(substitution)
-    return substitution
-
-
 def _vector(
     block: Block, outputs: tuple[Component, ...], by_name: dict[str, Component], names: set[str], variables: set[str]
 ) -> Chain:
     through = [c.name for c in block.intermediates]
     for output in outputs:
-        written = output.written if output.written is not None else output.expr
+        written = output.as_written
         if _uses(written, variables):
             raise BlockError(
                 f"the vector chain rule needs '{output.name}' to use the variables only through intermediates"
             )
     for name in through:
-        if _uses(by_name[name].expr, names):
+        if _uses(by_name[name].as_written, names):
             raise BlockError(f"the vector chain rule takes one layer of intermediates; '{name}' uses another")
     outer = sp.ImmutableMatrix(
-        [[derivative(o.written if o.written is not None else o.expr, symbol(u)) for u in through] for o in outputs]
+        [[derivative(o.as_written, symbol(u)) for u in through] for o in outputs]
     )
     inner = sp.ImmutableMatrix([[derivative(by_name[u].expr, v) for v in block.variables] for u in through])
     return Chain("vector", through=tuple(through), outer=outer, inner=inner)

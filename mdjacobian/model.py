@@ -30,6 +30,11 @@ class Component:
     written: Expr | None = None
     """The expression as written, in terms of intermediates, when ``expr`` had them substituted."""
 
+    @property
+    def as_written(self) -> Expr:
+        """The expression in the names the author wrote, intermediates included."""
+        return self.expr if self.written is None else self.written
+
 
 @dataclass(frozen=True)
 class Declaration:
@@ -59,7 +64,8 @@ class Block:
     groups: tuple[tuple[str, tuple[Symbol, ...]], ...] = ()
     """The variables as the author named them, in column order: ``(("x", (x1, x2, x3)), ("b", (b,)))``."""
     intermediates: tuple[Component, ...] = ()
-    """Definitions that later lines use (``u = x^2`` before ``y = sin(u)``), in order, as written."""
+    """Definitions that later lines use (``u = x^2`` before ``y = sin(u)``), in order; like the
+    functions, their ``expr`` is composed through earlier intermediates and ``as_written`` is not."""
     option_lines: tuple[tuple[str, int, str], ...] = ()
     """Options set by block lines: (key, line number, line text)."""
     sizes: tuple[tuple[str, int], ...] = ()

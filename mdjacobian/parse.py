@@ -164,11 +164,10 @@ def _compose(
         if component.name in used_later:
             names.add(component.name)
         used_later |= {s.name for s in component.expr.free_symbols}
-    intermediates = tuple(c for c in components if c.name in names)
-    if not intermediates:
+    if not names:
         return components, ()
     substitution: dict[sp.Symbol, sp.Expr] = {}
-    outputs = []
+    outputs, intermediates = [], []
     for component in components:
         try:
             composed = substitute(component.expr, substitution, limits)
@@ -176,9 +175,10 @@ def _compose(
             raise exc.at(component.line, texts[component.line]) from None
         if component.name in names:
             substitution[symbol(component.name)] = composed
-        else:
-            outputs.append(replace(component, expr=composed, written=component.expr))
-    return outputs, intermediates
+        (intermediates if component.name in names else outputs).append(
+            replace(component, expr=composed, written=component.expr)
+        )
+    return outputs, tuple(intermediates)
 
 
 def _infer_variables(components: list[Component], definitions: list[_Definition]) -> list[str]:
