@@ -24,6 +24,13 @@ def block_from_argument(argument: str) -> str:
     return "f = [" + ", ".join(expressions) + "]"
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or a number of seconds")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mdjacobian",
@@ -40,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--layout", choices=CHOICES["layout"])
     parser.add_argument("--show", choices=CHOICES["show"])
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--timeout", type=float, help="seconds the computation may take (default: 10)")
+    parser.add_argument("--timeout", type=_seconds, help="seconds the computation may take; 0 for no limit (default: 10)")
     return parser
 
 

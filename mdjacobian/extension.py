@@ -59,7 +59,7 @@ class JacobianExtension(Extension):
         self.config = {
             "output": [CHOICES["output"][0], "How maths is written: 'mathml' (no JavaScript) or 'tex' (for MathJax/KaTeX)"],
             "layout": [CHOICES["layout"][0], "Default layout: 'numerator' (functions in rows) or 'denominator'"],
-            "show": [CHOICES["show"][0], "Default display: 'result', or 'full' to show the matrix of partials first"],
+            "show": [CHOICES["show"][0], "Default display: 'result', 'full' (the matrix of partials first) or 'chain'"],
             "timeout": [Limits.timeout, "Seconds one block may take; 0 for no limit"],
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
         }
