@@ -29,7 +29,7 @@ __all__ = [
 
 def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown looks for
     """Return the Python-Markdown extension, so ``extensions=["mdjacobian"]`` works."""
-    from .extension import JacobianExtension
+    from .hosts.extension import JacobianExtension
 
     return JacobianExtension(**kwargs)
 
@@ -38,7 +38,7 @@ def __getattr__(name: str) -> object:
     # The SuperFences adapter imports pymdownx, which costs more than the rest of the package:
     # load it when a host asks for it.
     if name in ("fence_format", "fence_validator"):
-        from . import fence
+        from .hosts import fence
 
         return getattr(fence, name)
     raise AttributeError(f"module 'mdjacobian' has no attribute {name!r}")

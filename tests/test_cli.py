@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from mdjacobian.cli import block_from_argument, main
+from mdjacobian.hosts.cli import block_from_argument, main
 
 from .conftest import sym
 

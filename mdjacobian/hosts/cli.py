@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .api import _result, guarded
-from .errors import BlockError
-from .limits import Limits
-from .options import CHOICES, split_top_level
+from ..api import _result, guarded
+from ..errors import BlockError
+from ..limits import Limits
+from ..options import CHOICES, split_top_level
 
 FORMATS = ("text", "tex", "mathml", "sympy")
 
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 def _text(result) -> str:  # noqa: ANN001 - a Result
     from sympy import pretty
 
-    from .render import caption
+    from ..render import caption
 
     functions = ", ".join(result.names)
     variables = ", ".join(v.name for v in result.variables)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymdownx.superfences import SuperFencesException
 
-from .errors import BlockError
-from .limits import Limits
-from .options import Options, parse_option
+from ..errors import BlockError
+from ..limits import Limits
+from ..options import Options, parse_option
 
 if TYPE_CHECKING:
     from markdown import Markdown
@@ -77,7 +77,7 @@ def fence_validator(
 
 def report(error: BlockError, settings: Settings, classes: list[str] | None = None, id_value: str = "") -> str:
     """Log a block's error and return its error box, or raise FailFast when configured to."""
-    from .render import render_error
+    from ..render import render_error
 
     page = current_page.get()
     where = f"{page}: " if page else ""
@@ -101,7 +101,7 @@ def fence_format(
     **kwargs: Any,
 ) -> str:
     """Render a ``jacobian`` fence to HTML: the Jacobian, or an error box naming the line."""
-    from .api import render_block
+    from ..api import render_block
 
     options = options or {}
     settings = settings_for(md)

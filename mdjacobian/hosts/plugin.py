@@ -1,0 +1,88 @@
+"""The MkDocs plugin: ``plugins: [mdjacobian]``. Wiring only; every block goes through the extension.
+
+It adds the ``mdjacobian`` extension with the plugin's settings, ships the stylesheet and the math
+font, names the page in block warnings, and turns the page's Arithmatex TeX into MathML so prose
+formulas and blocks look the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .fence import current_page, logger
+from ..options import CHOICES
+
+ASSETS = Path(__file__).parent / "assets"
+ASSET_DIR = "assets/mdjacobian"
+ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
+SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
+"""The plugin options handed to the Markdown extension."""
+
+
+class JacobianConfig(base.Config):
+    """The plugin's options."""
+
+    enabled = c.Type(bool, default=True)
+    """Set to false to leave pages untouched (e.g. ``enabled: !ENV [MDJACOBIAN, true]``)."""
+    output = c.Choice(CHOICES["output"], default=CHOICES["output"][0])
+    """``mathml`` (native, no JavaScript) or ``tex`` (Arithmatex markup for MathJax/KaTeX)."""
+    layout = c.Choice(CHOICES["layout"], default=CHOICES["layout"][0])
+    """Default layout of blocks that do not choose one."""
+    show = c.Choice(CHOICES["show"], default=CHOICES["show"][0])
+    """Default display: ``result``, or ``full`` to show the matrix of partials first."""
+    timeout = c.Type((int, float), default=10.0)
+    """Seconds one block may take; 0 turns the limit off."""
+    fail_fast = c.Type(bool, default=False)
+    """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
+
+
+class JacobianPlugin(BasePlugin[JacobianConfig]):
+    """Compute ``jacobian`` blocks in an MkDocs site."""
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
+        self.given = set(options)  # the options the site set, as opposed to defaults
+        return super().load_config(options, config_file_path)
+
+    def on_config(self, config: Any) -> Any:
+        if not self.config.enabled:
+            return config
+        if self.config.timeout < 0:
+            raise PluginError("mdjacobian: 'timeout' must be 0 (no limit) or a number of seconds")
+        listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
+        name = listed[0] if listed else "mdjacobian"
+        if not listed:
+            config.markdown_extensions.append(name)
+        # Options set on the plugin win; the extension's own configuration keeps the rest.
+        settings = {key: self.config[key] for key in SETTINGS if key in getattr(self, "given", ())}
+        config.mdx_configs[name] = {**config.mdx_configs.get(name, {}), **settings}
+        config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
+        return config
+
+    def on_files(self, files: Files, *, config: Any) -> Files:
+        if self.config.enabled:
+            for name in ASSET_FILES:
+                files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(ASSETS / name)))
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Files) -> str:
+        # Blocks are computed while this page's Markdown is converted, between this hook and the next.
+        current_page.set(page.file.src_uri)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
+        current_page.set(None)
+        if not self.config.enabled or self.config.output != "mathml":
+            return html
+        from ..mathml import arithmatex_to_mathml
+
+        def report(tex: str, error: Exception) -> None:
+            logger().warning("mdjacobian: %s: could not convert the formula %r to MathML: %s", page.file.src_uri, tex, error)
+
+        return arithmatex_to_mathml(html, on_error=report)
