@@ -19,7 +19,7 @@ from mkdocs.structure.files import File, Files
 from .fence import current_page, logger
 from ..options import CHOICES
 
-ASSETS = Path(__file__).parent / "assets"
+ASSETS = Path(__file__).parent.parent / "assets"
 ASSET_DIR = "assets/mdjacobian"
 ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
 SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
