@@ -133,11 +133,23 @@ class Result:
         return "column" if n == 1 else "jacobian"
 
     @property
-    def tex(self) -> str:
-        """The result as display TeX, one equation per line."""
+    def equations(self) -> tuple[str, ...]:
+        """The result as display TeX equations, in the order a page shows them."""
         from .render import to_tex
 
-        return "\n".join(to_tex(self))
+        return tuple(to_tex(self))
+
+    @property
+    def tex(self) -> str:
+        """The result as display TeX, one equation per line."""
+        return "\n".join(self.equations)
+
+    @property
+    def caption(self) -> str:
+        """The caption a page shows under the maths, without the check mark (see :attr:`check`)."""
+        from .render import caption
+
+        return caption(self)
 
     @property
     def mathml(self) -> str:
