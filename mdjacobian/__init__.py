@@ -1,20 +1,25 @@
-"""Jacobians computed by SymPy and rendered as matrices in Python-Markdown pages.
+"""Jacobians, gradients and Hessians derived in matrix notation, proven numerically and rendered as
+maths in Python-Markdown pages and other hosts.
 
 Importing this package is cheap: SymPy is loaded when the first block is computed.
 """
 
 from __future__ import annotations
 
-from .api import evaluate, render_block
+from typing import TYPE_CHECKING, Any
+
 from .errors import BlockError, LimitError
 from .limits import Limits
-from .model import Block, Component, Result
 from .options import Options
+
+if TYPE_CHECKING:
+    from .api import evaluate, render_block
+    from .model import Block
+    from .result import Result
 
 __all__ = [
     "Block",
     "BlockError",
-    "Component",
     "LimitError",
     "Limits",
     "Options",
@@ -26,6 +31,15 @@ __all__ = [
     "render_block",
 ]
 
+_LAZY = {
+    "evaluate": ".api",
+    "render_block": ".api",
+    "Result": ".result",
+    "Block": ".model",
+    "fence_format": ".hosts.fence",  # the SuperFences adapter imports pymdownx: load it when asked
+    "fence_validator": ".hosts.fence",
+}
+
 
 def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown looks for
     """Return the Python-Markdown extension, so ``extensions=["mdjacobian"]`` works."""
@@ -34,11 +48,9 @@ def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown lo
     return JacobianExtension(**kwargs)
 
 
-def __getattr__(name: str) -> object:
-    # The SuperFences adapter imports pymdownx, which costs more than the rest of the package:
-    # load it when a host asks for it.
-    if name in ("fence_format", "fence_validator"):
-        from .hosts import fence
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(fence, name)
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'mdjacobian' has no attribute {name!r}")

@@ -1,14 +1,17 @@
-"""The pipeline in one call: block text -> parse -> compute -> Result or HTML."""
+"""The pipeline in one call: block text -> language -> calculus -> Result or HTML."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import BlockError
 from .limits import Limits, run_with_time_limit
-from .model import Result
 from .options import Options
+
+if TYPE_CHECKING:
+    from .calculus.engine import Derivation
+    from .result import Result
 
 T = TypeVar("T")
 
@@ -25,49 +28,32 @@ def guarded(work: Callable[[], T], limits: Limits) -> T:
         raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})") from None
 
 
-def _result(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:
-    from .calculus import compute
-    from .declare import DEFAULT_SIZES
-    from .parse import parse_block
+def derive(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Derivation:
+    """Read and derive a block: the language layer, then the calculus."""
+    from .calculus.engine import derive as derive_block
+    from .language import read_block
 
-    block = parse_block(source, given, defaults, limits)
-    if not block.sizes:
-        return compute(block, limits)
-    # A symbolic size (R^n): compute each instance; the vector form must be the same for all.
-    # Each instance gives different sizes different values, so x · y with x in R^n, y in R^m is an
-    # error rather than silently assuming m = n.
-    names = [name for name, _ in block.sizes]
-    count = len(DEFAULT_SIZES)
-    results = []
-    for i in range(count):
-        sizes = {name: DEFAULT_SIZES[(i + k) % count] for k, name in enumerate(names)}
-        instance = block if sizes == dict(block.sizes) else parse_block(source, given, defaults, limits, sizes)
-        results.append(compute(instance, limits))
-    forms = {r.form for r in results}
-    if None in forms or len(forms) > 1:
-        sizes = ", ".join(str(n) for n in DEFAULT_SIZES)
-        raise BlockError(
-            f"no vector form of this Jacobian was found at every size (tried {sizes}); "
-            "declare a concrete size such as R^3 to see it in components"
-        )
-    return results[len(results) // 2]
+    return derive_block(read_block(source, given, defaults, limits), limits)
 
 
 def evaluate(source: str, *, limits: Limits | None = None, **options: object) -> Result:
-    """Compute the Jacobian described by a block.
+    """Compute the derivative a block describes, proven numerically.
 
     Args:
         source: the block's text, e.g. ``"f(x, y) = 3x^2 y\\ng(x, y) = 2x + y^8"``.
         limits: size and time bounds; :class:`~mdjacobian.limits.Limits` defaults when omitted.
-        **options: block options (``wrt``, ``at``, ``layout``, ``show``, ``output``) as text or
-            Python values (``wrt=["x", "y"]``, ``at={"x": 1}``); a block line may not repeat one.
+        **options: block options (``wrt``, ``at``, ``layout``, ``show``, ``output``, ``derivative``,
+            ``assume``) as text or Python values (``wrt=["x", "y"]``, ``at={"x": 1}``); a block line
+            may not repeat one.
 
     Raises:
         BlockError: the block is invalid or went past a limit; ``.line`` names the line.
     """
+    from .result import Result
+
     limits = limits or Limits()
     given = {key: value for key, value in options.items() if value is not None}
-    return guarded(lambda: _result(source, given, None, limits), limits)
+    return guarded(lambda: Result(derive(source, given, None, limits)), limits)
 
 
 def render_block(
@@ -83,6 +69,6 @@ def render_block(
 
     limits = limits or Limits()
     return guarded(
-        lambda: render_html(_result(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
+        lambda: render_html(derive(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
         limits,
     )

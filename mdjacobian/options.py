@@ -19,6 +19,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "layout": ("numerator", "denominator"),
     "show": ("result", "full", "chain"),
     "output": ("mathml", "tex"),
+    "derivative": ("jacobian", "hessian"),
 }
 """Options whose value is one word out of a fixed set; the first word is the default."""
 
@@ -34,6 +35,10 @@ class Options:
     layout: str = "numerator"
     show: str = "result"
     output: str = "mathml"
+    derivative: str = "jacobian"
+    """``hessian`` asks for the second derivative of a scalar function."""
+    assume: str | None = None
+    """Facts the result may use, as written (``sum(y) = 1``); parsed with the expression parser."""
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
@@ -97,6 +102,11 @@ def parse_option(key: str, value: object) -> object:
         if isinstance(value, Iterable):
             return parse_names(", ".join(str(v) for v in value))
         raise BlockError("wrt: expected variable names such as 'x, y'")
+    if key == "assume":
+        text = str(value).strip()
+        if not text:
+            raise BlockError("assume: expected a fact such as 'sum(y) = 1'")
+        return text
     if key == "at":
         if isinstance(value, Mapping):
             value = ", ".join(f"{k} = {v}" for k, v in value.items())

@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..api import _result, guarded
+from ..api import derive, guarded
 from ..errors import BlockError
 from ..limits import Limits
 from ..options import CHOICES, split_top_level
 
-FORMATS = ("text", "tex", "mathml", "sympy")
+FORMATS = ("text", "tex", "mathml", "sympy", "numpy")
 
 
 def block_from_argument(argument: str) -> str:
@@ -46,48 +46,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--at", help="also evaluate at a point, e.g. 'x = 1, y = 2'")
     parser.add_argument("--layout", choices=CHOICES["layout"])
     parser.add_argument("--show", choices=CHOICES["show"])
+    parser.add_argument("--derivative", choices=CHOICES["derivative"], help="jacobian (default) or hessian")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--timeout", type=_seconds, help="seconds the computation may take; 0 for no limit (default: 10)")
     return parser
-
-
-def _text(result) -> str:  # noqa: ANN001 - a Result
-    from sympy import pretty
-
-    from ..render import caption
-
-    functions = ", ".join(result.names)
-    variables = ", ".join(v.name for v in result.variables)
-    rows, columns = (functions, variables) if result.layout == "numerator" else (variables, functions)
-    if result.symbolic:  # the matrix is one instance; the vector form is the result
-        return f"{caption(result)}\nvector form (TeX): {result.form}"
-    lines = [f"{caption(result)} (rows: {rows}; columns: {columns})"]
-    lines.append(pretty(result.matrix if result.shape != (1, 1) else result.matrix[0, 0], use_unicode=True))
-    if result.form is not None:
-        lines.append(f"vector form (TeX): {result.form}")
-    if result.value is not None:
-        point = ", ".join(f"{v} = {n}" for v, n in result.block.point)
-        lines.append(f"\nat {point}:")
-        lines.append(pretty(result.value if result.shape != (1, 1) else result.value[0, 0], use_unicode=True))
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 for a bad block)."""
     args = _parser().parse_args(argv)
     source = sys.stdin.read() if args.block == "-" else block_from_argument(args.block)
-    options = {k: v for k, v in (("wrt", args.wrt), ("at", args.at), ("layout", args.layout), ("show", args.show)) if v}
+    pairs = (("wrt", args.wrt), ("at", args.at), ("layout", args.layout), ("show", args.show), ("derivative", args.derivative))
+    options = {k: v for k, v in pairs if v}
     limits = Limits(timeout=args.timeout) if args.timeout is not None else Limits()
 
     def run() -> str:  # computing and formatting, both under the time limit
-        result = _result(source, options, None, limits)
+        from ..result import Result
+
+        result = Result(derive(source, options, None, limits))
         if args.format == "tex":
             return result.tex
         if args.format == "mathml":
             return result.mathml
+        if args.format == "numpy":
+            return result.numpy
         if args.format == "sympy":
-            return repr(result.matrix if result.value is None else (result.matrix, result.value))
-        return _text(result)
+            shown = result.matrix if result.matrix is not None else result.at_sizes(**dict.fromkeys(result.block.sizes, 3))
+            return repr(shown if result.value is None else (shown, result.value))
+        from ..render.text import to_text
+
+        return to_text(result.derivation)
 
     try:
         output = guarded(run, limits)

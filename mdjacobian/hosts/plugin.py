@@ -80,7 +80,7 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         current_page.set(None)
         if not self.config.enabled or self.config.output != "mathml":
             return html
-        from ..mathml import arithmatex_to_mathml
+        from ..render.mathml import arithmatex_to_mathml
 
         def report(tex: str, error: Exception) -> None:
             logger().warning("mdjacobian: %s: could not convert the formula %r to MathML: %s", page.file.src_uri, tex, error)

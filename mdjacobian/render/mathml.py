@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Callable
 
-from .errors import BlockError
+from ..errors import BlockError
 
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})

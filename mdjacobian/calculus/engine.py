@@ -1,0 +1,454 @@
+"""Block -> Derivation: every derivative the block asks for, in matrix notation and in components,
+proven numerically before anything is returned.
+
+At concrete sizes the block gets its component Jacobian from SymPy, and the matrix form beside it
+when the block uses vectors or matrices. At symbolic sizes (``R^n``) only the matrix form exists; it
+is derived once and proven at several random concrete sizes.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from ..errors import BlockError
+from ..limits import Limits
+from ..model import Block
+from . import algebra as al
+from . import nodes as n
+from .build import Model, build_model, check_size, numeric_value
+from .components import Lowering, compile_sympy, diff, entry_name, symbol, variable_value
+from .differential import NoMatrixForm, differential
+from .extract import derivative as matrix_derivative
+from .extract import hessian as matrix_hessian
+from .numeric import Arr, Numbers
+from .proof import Claim, Proof, Prover
+from .tidy import tidy
+
+
+@dataclass(frozen=True)
+class Part:
+    """One derivative a page shows: of ``outputs`` with respect to ``variable``."""
+
+    outputs: tuple[str, ...]
+    variables: tuple[str, ...]
+    """The variable (one name), or several for a Hessian in components over all of them."""
+    kind: str
+    """``derivative``, ``gradient`` (a row), ``column``, ``jacobian``, ``matrix`` (a gradient shaped
+    like the matrix), ``vec`` (a vector function of a matrix, under the vec convention) or ``hessian``."""
+    form: n.Node | None
+    """The derivative in matrix notation, in the block's layout; None where it has none."""
+    components: sp.ImmutableMatrix | None = None
+    """At concrete sizes: the derivative entry by entry, in the block's layout."""
+    differential: n.Node | None = None
+    """df, linear in dX: shown by ``show: full`` at symbolic sizes."""
+    reason: str = ""
+    """Why there is no matrix form, when there is none."""
+
+    @property
+    def variable(self) -> str:
+        return ", ".join(self.variables)
+
+    @property
+    def shape(self) -> tuple[n.Dim, n.Dim] | None:
+        return self.form.shape if self.form is not None else None
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What the calculus hands to the renderers: the block, its model, and what to show."""
+
+    block: Block
+    model: Model
+    parts: tuple[Part, ...]
+    proof: Proof
+    matrix: sp.ImmutableMatrix | None = None
+    """At concrete sizes, when every variable is a scalar or a vector: the whole Jacobian, in layout."""
+    value: sp.ImmutableMatrix | None = None
+    """``matrix`` (or the one part's components) at the ``at:`` point."""
+    functions: tuple[sp.Expr, ...] = ()
+    names: tuple[str, ...] = ()
+    variables: tuple[sp.Symbol, ...] = ()
+    chain: Any = None
+
+    @property
+    def symbolic(self) -> bool:
+        return bool(self.block.sizes)
+
+    @property
+    def layout(self) -> str:
+        return self.block.options.layout
+
+
+def _kind(function: n.Node, variable: n.Var, hessian: bool) -> str:
+    if hessian:
+        return "derivative" if variable.is_scalar else "hessian"
+    if variable.is_matrix:
+        return "matrix" if function.is_scalar else "vec"
+    if function.is_scalar:
+        return "derivative" if variable.is_scalar else "gradient"
+    return "column" if variable.is_scalar else "jacobian"
+
+
+def _in_layout(node: n.Node | None, kind: str, layout: str) -> n.Node | None:
+    if node is None or layout == "numerator" or kind in ("matrix", "hessian", "derivative"):
+        return node
+    return al.transpose(node)
+
+
+def _seed(block: Block) -> int:
+    return zlib.crc32(repr((block.source, sorted(vars(block.options).items()))).encode())
+
+
+class Engine:
+    """Derives, in components and matrix notation, and proves everything one block shows."""
+
+    def __init__(self, block: Block, limits: Limits) -> None:
+        self.block = block
+        self.limits = limits
+        self.model = build_model(block, limits)
+        self.hessian = block.options.derivative == "hessian"
+        self.layout = block.options.layout
+        self.claims: list[Claim] = []
+
+    # -- the functions ------------------------------------------------------------------------------
+    def function(self) -> n.Node:
+        """The block's outputs as one function: a scalar, a column, or several stacked."""
+        outputs = [self.model.output(name) for name in self.model.outputs]
+        for name, node in zip(self.model.outputs, outputs):
+            try:
+                check_size(node, self.limits)
+            except BlockError as exc:
+                raise self.block.locate_name(exc, name) from None
+        if len(outputs) == 1:
+            return outputs[0]
+        if any(not o.rows.value for o in outputs):
+            raise BlockError(
+                "several functions at a symbolic size: write one block per function, "
+                "or stack them into one vector"
+            )
+        return al.stack(outputs, "rows")
+
+    # -- matrix forms ---------------------------------------------------------------------------------
+    def form(self, function: n.Node, variable: n.Var) -> tuple[n.Node | None, str]:
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                if self.hessian:
+                    raw = matrix_hessian(function, variable)
+                else:
+                    raw = matrix_derivative(function, variable)
+                return check_size(tidy(raw, function), self.limits), ""
+        except NoMatrixForm as exc:
+            return None, str(exc)
+
+    def parts(self, function: n.Node) -> list[Part]:
+        wrt = self.model.wrt
+        if self.hessian and len(wrt) > 1:
+            if self.block.sizes or any(not v.is_scalar for v in wrt):
+                raise self.block.locate(
+                    BlockError("derivative: hessian takes one variable (a scalar or a vector) at a time: set wrt"),
+                    "derivative",
+                )
+            return [Part(self.model.outputs, tuple(v.name for v in wrt), "hessian", None, reason="several variables")]
+        parts = []
+        for variable in wrt:
+            kind = _kind(function, variable, self.hessian)
+            form, reason = self.form(function, variable)
+            delta = None
+            if self.block.options.show == "full" and self.block.sizes and not self.hessian:
+                delta = differential(function, variable)
+            parts.append(
+                Part(self.model.outputs, (variable.name,), kind, _in_layout(form, kind, self.layout), differential=delta, reason=reason)
+            )
+        return parts
+
+    # -- components (concrete sizes) ------------------------------------------------------------------
+    def components(self, function: n.Node, parts: list[Part]) -> tuple[list[Part], dict[str, Any]]:
+        lowering = Lowering({}, self.model.definitions, self.limits.max_number_digits)
+        with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+            value = lowering(function)
+        functions = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        names = self._names()
+        groups = []
+        for variable in self.model.wrt:
+            sym = variable_value(variable.name, variable.rows.value, variable.cols.value)  # type: ignore[arg-type]
+            groups.append(sym)
+        out: list[Part] = []
+        numerator = []
+        if self.hessian and len(groups) > 1:
+            groups_for_parts = [sp.ImmutableMatrix(groups)]
+        else:
+            groups_for_parts = groups
+        for part, sym in zip(parts, groups_for_parts):
+            matrix = self._component_matrix(functions, sym)
+            numerator.append(matrix)
+            out.append(_with_components(part, matrix, self.layout))
+        return out, {"functions": tuple(functions), "names": names, "groups": groups, "numerator": numerator}
+
+    def _names(self) -> tuple[str, ...]:
+        names = []
+        for name in self.model.outputs:
+            node = self.model.symbols[name]
+            if node.is_scalar:
+                names.append(name)
+            else:
+                names.extend(f"{name}{i}" for i in range(1, node.rows.value + 1))  # type: ignore[operator]
+        return tuple(names)
+
+    def _component_matrix(self, functions: list[sp.Expr], sym: Any) -> sp.ImmutableMatrix:
+        """The part's components in numerator layout (shaped like a matrix variable for a scalar function)."""
+        if self.hessian:
+            (f,) = functions
+            entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
+            return sp.ImmutableMatrix([[diff(diff(f, a), b) for b in entries] for a in entries])
+        if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
+            if len(functions) == 1:
+                return sp.ImmutableMatrix(sym.rows, sym.cols, [diff(functions[0], s) for s in sym])
+            column_major = [sym[i, j] for j in range(sym.cols) for i in range(sym.rows)]
+            return sp.ImmutableMatrix([[diff(f, s) for s in column_major] for f in functions])
+        entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
+        return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
+
+    # -- the proof ------------------------------------------------------------------------------------
+    def prove(self, function: n.Node, parts: list[Part], chain: Any = None) -> Proof:
+        if function.has(n.Undefined):
+            return Proof(False, reason="abstract functions have no values")
+        claims: list[Claim] = []
+        for part in parts:
+            variables = tuple(self.model.symbols[v] for v in part.variables)
+            layout = "numerator" if part.kind in ("matrix", "hessian", "derivative") else self.layout
+            order = 2 if self.hessian else 1
+            defined = self.model.definitions
+            if part.form is not None:
+                claims.append(
+                    Claim(f"∂/∂{part.variable} in matrix notation", function, variables, part.form, layout, order, defined)
+                )
+            if part.components is not None:
+                claims.append(
+                    Claim(
+                        f"∂/∂{part.variable} in components", function, variables, _entries(part.components), layout, order, defined
+                    )
+                )
+            if part.differential is not None:
+                claims.append(Claim(f"d{self.model.outputs[0]}", function, variables, part.differential, "differential", 1, defined))
+        if chain is not None:
+            claims.extend(self.chain_claims(function, chain))
+        free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
+        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint())
+        return prover.run()
+
+    def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
+        """Each factor against its own definition, and the product against the whole function."""
+        from .chain import product, product_components
+
+        claims = []
+        for term in chain.terms:
+            for f in term:
+                label = f"the factor ∂{f.top}/∂{f.bottom}"
+                matrix_var = any(v.is_matrix for v in f.variables)
+                layout = "vec" if matrix_var and not f.expr.is_scalar else "numerator"
+                if f.form is not None and not (matrix_var and len(f.variables) > 1):
+                    claims.append(Claim(label, f.expr, f.variables, f.form, layout))
+                if f.components is not None:
+                    claims.append(Claim(label, f.expr, f.variables, _entries(_as_matrix(f.components)), layout))
+        wrt = tuple(self.model.wrt)
+        layout = "vec" if any(v.is_matrix for v in wrt) else "numerator"
+        total = product(chain)
+        if total is not None:
+            claims.append(Claim("the chain's product", function, wrt, total, layout, definitions=self.model.definitions))
+        if chain.terms and all(f.components is not None for term in chain.terms for f in term):
+            claims.append(
+                Claim(
+                    "the chain's product",
+                    function,
+                    wrt,
+                    self._with_intermediates(_entries(_as_matrix(product_components(chain)))),
+                    layout,
+                    definitions=self.model.definitions,
+                )
+            )
+        return claims
+
+    def _with_intermediates(self, value):  # noqa: ANN001, ANN202
+        """A component claim in the intermediates' names, evaluated where they take their defined values."""
+        from .numeric import Evaluator
+
+        names = list(self.block.intermediates)
+
+        def evaluate(point: dict[str, Any], numbers: Numbers) -> Any:
+            ev = Evaluator(point, {}, self.model.definitions, numbers)  # definitions win over the point's values
+            values = dict(point)
+            for name in names:
+                values[name] = ev(self.model.symbols[name])
+            return value(values, numbers)
+
+        return evaluate
+
+    def _constraint(self):  # noqa: ANN202
+        """``assume: sum(y) = 1``: random points are moved onto the assumption."""
+        facts = []
+        for left, right in self.block.assumptions:
+            facts.append(self._fact(left, right))
+        if not facts:
+            return None
+
+        def constrain(values: dict[str, Any], sizes: Any, numbers: Numbers) -> None:
+            for name, target in facts:
+                v = values[name]
+                shift = (numbers.number(target) - sum(v.data, numbers.number(0))) / len(v.data)
+                values[name] = Arr(v.rows, v.cols, [x + shift for x in v.data])
+
+        return constrain
+
+    def _fact(self, left: Any, right: Any) -> tuple[str, Any]:
+        from ..language import syntax as ast
+
+        value = numeric_value(right, self.limits)
+        if not (isinstance(left, ast.Call) and left.name == "sum" and isinstance(left.args[0], ast.Name) and isinstance(value, n.Number)):
+            raise self.block.locate(BlockError("assume: only facts of the form sum(v) = number are understood"), "assume")
+        name = left.args[0].name
+        var = self.model.symbols.get(name)
+        if var is None or var.is_scalar or name in self.model.definitions:
+            raise self.block.locate(BlockError(f"assume: '{name}' must be a declared vector or matrix"), "assume")
+        if name in self.block.wrt:
+            raise self.block.locate(
+                BlockError(f"assume: '{name}' is differentiated with respect to, so it cannot also be held to a fact"), "assume"
+            )
+        return name, value.value
+
+    def apply_assumptions(self, node: n.Node) -> n.Node:
+        from .extract import replace
+
+        for left, right in self.block.assumptions:
+            name, target = self._fact(left, right)
+            node = replace(node, al.total(self.model.symbols[name]), al.number(target))
+        return node
+
+
+def _with_components(part: Part, matrix: sp.ImmutableMatrix, layout: str) -> Part:
+    from dataclasses import replace
+
+    transposed = layout == "denominator" and part.kind not in ("matrix", "hessian", "derivative")
+    layout_matrix = matrix.T if transposed else matrix
+    return replace(part, components=sp.ImmutableMatrix(layout_matrix))
+
+
+def _as_matrix(value: Any) -> sp.ImmutableMatrix:
+    return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
+
+
+def _entries(matrix: sp.ImmutableMatrix):  # noqa: ANN202
+    """The callable a claim evaluates: the matrix's compiled entries at the point's values."""
+    compiled = [compile_sympy(e) for e in matrix]
+    rows, cols = matrix.shape
+
+    def value(point: dict[str, Any], numbers: Numbers) -> Any:
+        named = _by_entry(point)
+        entries = [c(named, numbers, []) for c in compiled]
+        return entries[0] if rows == cols == 1 else Arr(rows, cols, entries)
+
+    return value
+
+
+def _by_entry(point: dict[str, Any]) -> dict[str, Any]:
+    """x -> x1, x2, …; W -> W11, …: the point's values under the names of SymPy's symbols."""
+    named: dict[str, Any] = {}
+    for name, value in point.items():
+        if isinstance(value, Arr):
+            if value.cols == 1:
+                for i, x in enumerate(value.data, start=1):
+                    named[entry_name(name, i)] = x
+            else:
+                for i in range(value.rows):
+                    for j in range(value.cols):
+                        named[entry_name(name, i + 1, j + 1)] = value.data[i * value.cols + j]
+        else:
+            named[name] = value
+    return named
+
+
+def derive(block: Block, limits: Limits | None = None) -> Derivation:
+    """Compute and prove everything ``block`` shows."""
+    limits = limits or Limits()
+    engine = Engine(block, limits)
+    function = engine.function()
+    if engine.hessian and not function.is_scalar:
+        raise block.locate(BlockError("derivative: hessian needs a scalar function"), "derivative")
+    parts = engine.parts(function)
+    if block.assumptions:
+        parts = [_replace_form(p, engine.apply_assumptions(p.form)) if p.form is not None else p for p in parts]
+    concrete = None
+    if block.sizes:
+        missing = [p for p in parts if p.form is None]
+        if missing:
+            raise BlockError(
+                f"no matrix form for ∂/∂{missing[0].variable} at a symbolic size ({missing[0].reason}); "
+                "declare a concrete size such as R^3 to see it in components"
+            )
+    else:
+        parts, concrete = engine.components(function, parts)
+    chain = None
+    if block.options.show == "chain":
+        from .chain import build_chain
+
+        chain = build_chain(engine)
+    proof = engine.prove(function, parts, chain)
+    matrix = value = None
+    variables: tuple[sp.Symbol, ...] = ()
+    if concrete is not None:
+        groups = concrete["groups"]
+        variables = tuple(s for g in groups for s in (list(g) if isinstance(g, sp.MatrixBase) else [g]))
+        if all(not (isinstance(g, sp.MatrixBase) and g.cols > 1) for g in groups) and not engine.hessian:
+            whole = sp.ImmutableMatrix(sp.Matrix.hstack(*concrete["numerator"]))
+            matrix = whole.T if engine.layout == "denominator" and whole.shape != (1, 1) else whole
+        elif engine.hessian:
+            matrix = parts[0].components
+        if block.point is not None:
+            value = _value_at(engine, matrix if matrix is not None else parts[0].components, block)
+    return Derivation(
+        block=block,
+        model=engine.model,
+        parts=tuple(parts),
+        proof=proof,
+        matrix=matrix,
+        value=value,
+        functions=concrete["functions"] if concrete else (),
+        names=concrete["names"] if concrete else (),
+        variables=variables,
+        chain=chain,
+    )
+
+
+def _replace_form(part: Part, form: n.Node) -> Part:
+    from dataclasses import replace
+
+    return replace(part, form=form)
+
+
+def _value_at(engine: Engine, matrix: sp.ImmutableMatrix, block: Block) -> sp.ImmutableMatrix:
+    """The Jacobian at the block's point, exactly."""
+    mapping = {}
+    for name, expr in block.point or ():
+        try:
+            node = numeric_value(expr, engine.limits)
+            mapping[symbol(name)] = Lowering({}, {}, engine.limits.max_number_digits)(node)
+        except BlockError as exc:
+            raise block.locate(exc, "at") from None
+    from .guard import substitute
+
+    entries = []
+    for entry in matrix:
+        try:
+            value = substitute(entry, mapping, engine.limits.max_number_digits)
+        except BlockError as exc:
+            raise block.locate(exc, "at") from None
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise block.locate(BlockError("the Jacobian is undefined at this point (division by zero)"), "at")
+        entries.append(value)
+    return sp.ImmutableMatrix(matrix.rows, matrix.cols, entries)
+
+
+__all__ = ["Derivation", "Engine", "Part", "derive"]

@@ -1,0 +1,85 @@
+"""Size guards for SymPy: every number SymPy would build from a block is sized before it is built.
+
+One power of two large numbers is a single C call that no time limit can stop, and SymPy evaluates
+as it builds: ``2^(1000 x)`` at x = 10^40 is a number of 10^43 digits, and ``exp(k log n)`` is the
+integer n^k. So values are substituted bottom up, and each power, product and exponential of
+numbers is checked before SymPy computes it. No global SymPy setting is changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import sympy as sp
+
+from ..errors import LimitError
+
+ROOT_DIGITS = 100
+"""A fractional power of a number with more digits than this is left unevaluated (SymPy would
+search it for perfect powers)."""
+
+
+def digits(value: sp.Rational) -> int:
+    """Digits of the larger of a rational's numerator and denominator."""
+    p, q = abs(int(value.p)), int(value.q)
+    return max(1, int(max(p, q).bit_length() * math.log10(2)) + 1)
+
+
+def _too_large(size: float, limit: int) -> LimitError:
+    return LimitError(f"a number here would have about {int(size):,} digits (limit {limit})", limit="max_number_digits")
+
+
+def check_call(func: type, args: list[sp.Basic], limit: int) -> dict[str, bool]:
+    """Raise LimitError when ``func(*args)`` would compute a number past ``limit`` digits.
+
+    Returns keyword arguments for the call: ``{"evaluate": False}`` for a fractional power of a
+    long number, which SymPy would otherwise try to factor.
+    """
+    if func is sp.Pow:
+        base, exponent = args
+        if base.is_Rational and exponent.is_Rational and base != 0:
+            size = math.log10(max(abs(int(base.p)), int(base.q), 2)) * abs(float(exponent))
+            if exponent.is_Integer and size > limit:
+                raise _too_large(size, limit)
+            if not exponent.is_Integer and digits(base) > ROOT_DIGITS:
+                return {"evaluate": False}
+            if not exponent.is_Integer and size > limit:
+                raise _too_large(size, limit)
+    elif func is sp.exp:
+        (argument,) = args
+        coeff, rest = argument.as_coeff_Mul()
+        if isinstance(rest, sp.log) and rest.args[0].is_Rational and coeff.is_Rational:
+            base = rest.args[0]
+            size = abs(float(coeff)) * math.log10(max(abs(int(base.p)), int(base.q), 2))
+            if size > limit:
+                raise _too_large(size, limit)
+    elif func is sp.Mul:
+        size = sum(digits(a) for a in args if a.is_Rational)
+        if size > limit:
+            raise _too_large(size, limit)
+    return {}
+
+
+def build(func: type, args: list[sp.Basic], limit: int) -> sp.Basic:
+    """``func(*args)``, after checking what SymPy would compute."""
+    return func(*args, **check_call(func, args, limit))
+
+
+def substitute(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic], limit: int) -> sp.Basic:
+    """``expr`` with ``mapping`` substituted, rebuilt bottom up under the size checks."""
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def go(e: sp.Basic) -> sp.Basic:
+        if e in mapping:
+            return mapping[e]
+        if not e.args or e.is_Atom:
+            return e
+        if e in memo:
+            return memo[e]
+        args = [go(a) for a in e.args]
+        out = e if all(a is b for a, b in zip(args, e.args)) else build(e.func, args, limit)
+        memo[e] = out
+        return out
+
+    return go(expr)

@@ -1,0 +1,337 @@
+"""The numerical proof: every derivative a page shows is compared with the function itself.
+
+At random points, along random directions V, the derivative applied to V (J V, ⟨G, V⟩, uᵀ H v) is
+compared with central differences of the function, refined by Richardson extrapolation. Floats come
+first; where their rounding could hide an error (a huge constant, a very steep function) the same
+comparison is repeated in mpmath with more digits and smaller steps, so a right answer is not
+rejected and a wrong one is never accepted. A point where the function is not real and finite, or
+where a step crosses a kink of abs, max or a step function, is skipped. For symbolic sizes the whole
+comparison runs at several random concrete sizes (at least 5, different for each size name).
+
+Points and directions come from a generator seeded by the block, so a page builds the same each time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BlockError
+from . import nodes as n
+from .numeric import Arr, Evaluator, Invalid, Numbers, Unevaluable, flat, matmul, transpose
+
+ATTEMPTS = 48
+"""Random points tried per size assignment before giving up on finding a valid one."""
+SIZE_CHOICES = (5, 6, 7, 8)
+"""The concrete sizes a symbolic size takes in the proof."""
+ASSIGNMENTS = 3
+DIRECTIONS = 2
+TOLERANCE = 1e-6
+
+
+class Mismatch(BlockError):
+    """A derivative disagrees with the function's own differences: a wrong result, never shown."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One thing a page shows, to be proven before it is shown.
+
+    ``derivative`` is evaluated by ``value`` (a node, or a callable for component matrices) and
+    applied to a direction of ``variables`` as the page's layout reads it.
+    """
+
+    label: str
+    function: n.Node
+    """The function, in the variables: a scalar or a column."""
+    variables: tuple[n.Var, ...]
+    derivative: Any
+    """A node, or a callable (values, numbers) -> Arr / scalar, for component matrices."""
+    layout: str = "numerator"
+    order: int = 1
+    definitions: Mapping[str, n.Node] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The verdict of the numerical proof."""
+
+    checked: bool
+    points: int = 0
+    sizes: tuple[tuple[tuple[str, int], ...], ...] = ()
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if not self.checked:
+            return f"not checked numerically: {self.reason}"
+        where = f"at {self.points} random points"
+        if self.sizes:
+            where += f" and the sizes {self.size_text()}"
+        return f"checked against central differences of the function {where}"
+
+    def size_text(self) -> str:
+        """``n = 5, 7, 6; m = 6, 5, 8``: the values each size took."""
+        names = [name for name, _ in self.sizes[0]] if self.sizes else []
+        return "; ".join(f"{name} = " + ", ".join(str(dict(s)[name]) for s in self.sizes) for name in names)
+
+
+def size_assignments(names: Sequence[str], rng: random.Random) -> list[dict[str, int]]:
+    """Concrete values for symbolic sizes: each name different from the others, at least 5."""
+    if not names:
+        return [{}]
+    choices = list(SIZE_CHOICES) + list(range(9, 5 + len(names) + 4))
+    out: list[dict[str, int]] = []
+    for _ in range(ASSIGNMENTS):
+        values = rng.sample(choices, len(names))
+        out.append(dict(zip(names, values)))
+    return out
+
+
+def _draw(rng: random.Random, attempt: int) -> float:
+    mode = attempt % 4
+    if mode == 0:
+        return rng.choice((-1, 1)) * 10 ** rng.uniform(-1, 1)  # spread over the real line
+    if mode == 1:
+        return 10 ** rng.uniform(-1, 0.7)  # positive: inside log and sqrt
+    if mode == 2:
+        return rng.uniform(0.1, 0.9)
+    return rng.gauss(0, 1.5)
+
+
+def _random_value(shape: tuple[int, int], rng: random.Random, attempt: int, numbers: Numbers) -> Any:
+    rows, cols = shape
+    values = [numbers.number(round(_draw(rng, attempt), 6)) for _ in range(rows * cols)]
+    return values[0] if rows == cols == 1 else Arr(rows, cols, values)
+
+
+def _direction(shape: tuple[int, int], rng: random.Random) -> Any:
+    rows, cols = shape
+    values = [rng.gauss(0, 1) for _ in range(rows * cols)]
+    return values[0] if rows == cols == 1 else Arr(rows, cols, values)
+
+
+def _combine(a: Any, b: Any, t: Any) -> Any:
+    """a + t b, entry by entry."""
+    if isinstance(a, Arr):
+        return Arr(a.rows, a.cols, [x + t * y for x, y in zip(a.data, b.data)])
+    return a + t * b
+
+
+def _convert(value: Any, numbers: Numbers) -> Any:
+    if isinstance(value, Arr):
+        return Arr(value.rows, value.cols, [numbers.convert(x) for x in value.data])
+    return numbers.convert(value)
+
+
+def _norm(values: list) -> float:
+    return max((abs(float(v)) for v in values), default=0.0)
+
+
+class Prover:
+    """Runs the claims of one block at its sizes and points."""
+
+    def __init__(
+        self,
+        claims: Sequence[Claim],
+        free: Sequence[n.Var],
+        sizes: Sequence[str],
+        seed: int,
+        constrain: Callable[[dict[str, Any], Mapping[str, int], Numbers], None] | None = None,
+        fixed: Mapping[str, Any] | None = None,
+        points_per_size: int | None = None,
+    ) -> None:
+        self.claims = claims
+        self.free = free
+        self.sizes = list(sizes)
+        self.rng = random.Random(seed)
+        self.constrain = constrain
+        self.fixed = fixed  # a given point (at:), in exact numbers
+        self.points_per_size = points_per_size or (1 if sizes else 3)
+
+    def run(self) -> Proof:
+        assignments = size_assignments(self.sizes, self.rng)
+        points = 0
+        for assignment in assignments:
+            found = 0
+            for attempt in range(ATTEMPTS):
+                outcome = self._try_point(assignment, attempt)
+                if outcome is None:
+                    continue
+                found += 1
+                if found == self.points_per_size:
+                    break
+            if found == 0:
+                return Proof(False, reason="no random point where every entry has a real, finite value")
+            points += found
+        return Proof(True, points=points, sizes=tuple(tuple(a.items()) for a in assignments if a))
+
+    def point(self, assignment: Mapping[str, int], attempt: int, numbers: Numbers) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for var in self.free:
+            shape = (var.rows.at(assignment), var.cols.at(assignment))
+            values[var.name] = _random_value(shape, self.rng, attempt, numbers)
+        if self.constrain is not None:
+            self.constrain(values, assignment, numbers)
+        return values
+
+    def _try_point(self, assignment: Mapping[str, int], attempt: int) -> bool | None:
+        floats = Numbers()
+        values = self.point(assignment, attempt, floats)
+        for claim in self.claims:
+            for _ in range(DIRECTIONS if claim.order == 1 else 1):
+                verdict = self.check(claim, values, assignment)
+                if verdict is not True:
+                    return None
+        return True
+
+    # -- one claim, one direction ---------------------------------------------------------------------
+    def check(self, claim: Claim, values: dict[str, Any], sizes: Mapping[str, int]) -> bool | None:
+        """True when the claim holds along a random direction; None when this point cannot tell."""
+        shapes = [(v.rows.at(sizes), v.cols.at(sizes)) for v in claim.variables]
+        u = [_direction(s, self.rng) for s in shapes]
+        w = [_direction(s, self.rng) for s in shapes] if claim.order == 2 else None
+        scale = max([1.0] + [_norm(flat(values[v.name])) for v in claim.variables])
+        fscale = None
+        for level in range(3):
+            try:
+                result = self._compare(claim, values, sizes, u, w, level, scale, fscale)
+            except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
+                return None
+            if result == "kink":
+                return None
+            if isinstance(result, tuple):
+                state, fscale = result
+                if state == "pass":
+                    return True
+                if state == "mismatch" and level == 2:
+                    raise self._mismatch(claim, values)
+        return None
+
+    def _mismatch(self, claim: Claim, values: Mapping[str, Any]) -> Mismatch:
+        shown = ", ".join(
+            f"{v.name} = {float(values[v.name]):.6g}" for v in claim.variables if not isinstance(values[v.name], Arr)
+        )
+        where = f" at {shown}" if shown else " at a random point"
+        return Mismatch(
+            f"numerical check failed: {claim.label} disagrees with central differences of the function{where}; "
+            "this is a bug in mdjacobian, please report the block"
+        )
+
+    def _compare(self, claim, values, sizes, u, w, level, scale, fscale):  # noqa: ANN001, ANN202
+        if level == 0:
+            numbers = Numbers()
+            h = 1e-3 * scale if claim.order == 1 else 1e-2 * scale
+        else:
+            extra = max(0, math.ceil(math.log10(max(1.0, fscale or 1.0))))
+            exponent = 12 if level == 1 else 30
+            if claim.order == 2:
+                exponent //= 2
+            h_digits = exponent
+            numbers = Numbers(digits=30 + extra + (2 if claim.order == 1 else 3) * h_digits)
+            h = numbers.number(10) ** (-h_digits) * numbers.convert(scale)
+        point = {k: _convert(v, numbers) for k, v in values.items()}
+        directions = [_convert(d, numbers) for d in u]
+        seconds = [_convert(d, numbers) for d in w] if w else None
+
+        def f(shift_u, shift_w=0) -> tuple[list, tuple]:  # noqa: ANN001
+            moved = dict(point)
+            for i, var in enumerate(claim.variables):
+                value = _combine(point[var.name], directions[i], shift_u)
+                if seconds:
+                    value = _combine(value, seconds[i], shift_w)
+                moved[var.name] = value
+            ev = Evaluator(moved, sizes, claim.definitions, numbers)
+            out = flat(ev(claim.function))
+            return out, ev.signature()
+
+        base, signature = f(0)
+        fscale = max([_norm(base), 1.0])
+        if any(s == 0 for s in signature):
+            return "kink"
+        ev = Evaluator(point, sizes, claim.definitions, numbers)
+        formula = self._applied(claim, ev, point, directions, seconds, sizes, numbers)
+
+        def estimate(step):  # noqa: ANN001, ANN202
+            if claim.order == 1:
+                up, s1 = f(step)
+                down, s2 = f(-step)
+                if s1 != signature or s2 != signature:
+                    return None
+                return [(a - b) / (2 * step) for a, b in zip(up, down)]
+            pp, s1 = f(step, step)
+            pm, s2 = f(step, -step)
+            mp_, s3 = f(-step, step)
+            mm, s4 = f(-step, -step)
+            if {s1, s2, s3, s4} != {signature}:
+                return None
+            return [(a - b - c + d) / (4 * step * step) for a, b, c, d in zip(pp, pm, mp_, mm)]
+
+        coarse, fine = estimate(h), estimate(h / 2)
+        if coarse is None or fine is None:
+            return "kink"
+        richardson = [(4 * b - a) / 3 for a, b in zip(coarse, fine)]
+        noise = _norm([r - b for r, b in zip(richardson, fine)])
+        noise += float(numbers.eps) * fscale * 16 / float(h) ** claim.order
+        error = _norm([x - y for x, y in zip(formula, richardson)])
+        size = max(_norm(formula), _norm(richardson))
+        if error == 0 and size == 0:
+            return ("pass", fscale)
+        if error <= TOLERANCE * size + 4 * noise and noise <= TOLERANCE * size:
+            return ("pass", fscale)
+        if level == 2 and size <= 1e-25 * fscale and error <= 1e-25 * fscale:
+            return ("pass", fscale)  # both zero, to the precision of the function's own size
+        if error > 100 * noise + TOLERANCE * size:
+            return ("mismatch", fscale)
+        return ("unsure", fscale)
+
+    def _applied(self, claim, ev, point, directions, seconds, sizes, numbers) -> list:  # noqa: ANN001
+        """The shown derivative applied to the direction, as the layout reads it."""
+        if claim.layout == "differential":
+            moved = dict(point)
+            for var, d in zip(claim.variables, directions):
+                moved["d" + var.name] = d
+            return flat(Evaluator(moved, sizes, claim.definitions, numbers)(claim.derivative))
+        if callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
+            matrix = claim.derivative(point, numbers)
+        else:
+            matrix = ev(claim.derivative)
+        if claim.layout == "denominator":
+            matrix = transpose(matrix)
+        if claim.order == 2:
+            u = [x for d in directions for x in flat(d)]
+            w = [x for d in seconds for x in flat(d)]
+            m = matrix if isinstance(matrix, Arr) else Arr(1, 1, [matrix])
+            return [matmul(matmul(Arr(1, len(u), u), m), Arr(len(w), 1, w))]
+        var = claim.variables[0]
+        if claim.layout == "vec":
+            stacked = []
+            for d in directions:
+                if isinstance(d, Arr):
+                    stacked.extend(d.at(i, j) for j in range(d.cols) for i in range(d.rows))
+                else:
+                    stacked.append(d)
+            m = matrix if isinstance(matrix, Arr) else Arr(1, 1, [matrix])
+            return flat(matmul(m, Arr(len(stacked), 1, stacked)))
+        if len(claim.variables) > 1 or claim.variables[0].is_column or claim.variables[0].is_scalar and isinstance(matrix, Arr) and matrix.cols > 1:
+            stacked = [x for d in directions for x in flat(d)]
+            column = Arr(len(stacked), 1, stacked)
+            m = matrix if isinstance(matrix, Arr) else Arr(1, 1, [matrix])
+            if len(stacked) == 1:
+                return flat(_scale(m, stacked[0]))
+            return flat(matmul(m, column))
+        (d,) = directions
+        if var.is_scalar:
+            return flat(_scale(matrix, d))
+        if claim.function.is_scalar:  # a gradient shaped like the matrix
+            return [sum((a * b for a, b in zip(flat(matrix), flat(d))), numbers.number(0))]
+        vec_d = Arr(d.rows * d.cols, 1, [d.at(i, j) for j in range(d.cols) for i in range(d.rows)])
+        return flat(matmul(matrix, vec_d))
+
+
+def _scale(value: Any, t: Any) -> Any:
+    if isinstance(value, Arr):
+        return Arr(value.rows, value.cols, [x * t for x in value.data])
+    return value * t

@@ -1,0 +1,103 @@
+"""The syntax tree of the block language: what the parser builds, before any maths is done.
+
+Nodes carry the column they start at, so that later layers can place their errors. Numbers are
+exact fractions. Nothing here knows about shapes or SymPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+    text: str
+    column: int
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    column: int
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Expr, ...]
+    column: int
+
+
+@dataclass(frozen=True)
+class Binary:
+    """``left op right``; ``op`` is one of ``+ - * / .* ./ ·``. Implicit multiplication is ``*``."""
+
+    op: str
+    left: Expr
+    right: Expr
+    column: int
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Expr
+    column: int
+
+
+@dataclass(frozen=True)
+class Power:
+    base: Expr
+    exponent: Expr
+    column: int
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: Expr
+    column: int
+
+
+@dataclass(frozen=True)
+class Vector:
+    """``[a, b, c]``: a column vector written entry by entry."""
+
+    items: tuple[Expr, ...]
+    column: int
+
+
+Expr = Num | Name | Call | Binary | Negate | Power | Transpose | Vector
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, (Negate, Transpose)):
+        return (node.operand,)
+    if isinstance(node, Power):
+        return (node.base, node.exponent)
+    if isinstance(node, Vector):
+        return node.items
+    return ()
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """Every node of the tree, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def names(node: Expr) -> list[str]:
+    """The names the expression uses as values (not called functions), in order of first use."""
+    seen: dict[str, None] = {}
+    for current in walk(node):
+        if isinstance(current, Name):
+            seen.setdefault(current.name)
+    return list(seen)
