@@ -53,12 +53,15 @@ def _result(source: str, given: Mapping[str, object], defaults: Options | None, 
     return results[len(results) // 2]
 
 
-def evaluate(source: str, *, limits: Limits | None = None, **options: object) -> Result:
+def evaluate(
+    source: str, *, limits: Limits | None = None, defaults: Options | None = None, **options: object
+) -> Result:
     """Compute the Jacobian described by a block.
 
     Args:
         source: the block's text, e.g. ``"f(x, y) = 3x^2 y\\ng(x, y) = 2x + y^8"``.
         limits: size and time bounds; :class:`~mdjacobian.limits.Limits` defaults when omitted.
+        defaults: option values a host configures site-wide; the block's own lines override them.
         **options: block options (``wrt``, ``at``, ``layout``, ``show``, ``output``) as text or
             Python values (``wrt=["x", "y"]``, ``at={"x": 1}``); a block line may not repeat one.
 
@@ -67,7 +70,7 @@ def evaluate(source: str, *, limits: Limits | None = None, **options: object) ->
     """
     limits = limits or Limits()
     given = {key: value for key, value in options.items() if value is not None}
-    return guarded(lambda: _result(source, given, None, limits), limits)
+    return guarded(lambda: _result(source, given, defaults, limits), limits)
 
 
 def render_block(

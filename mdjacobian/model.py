@@ -120,6 +120,11 @@ class Result:
         return self.block.options.layout
 
     @property
+    def output(self) -> str:
+        """How the block asked to be written into a page: ``mathml`` or ``tex``."""
+        return self.block.options.output
+
+    @property
     def shape(self) -> tuple[int, int]:
         """Rows and columns of :attr:`matrix` (so the transpose in denominator layout)."""
         return tuple(self.matrix.shape)  # type: ignore[return-value]
