@@ -168,3 +168,15 @@ class Result:
         from .render import render_html
 
         return render_html(self, **attrs)
+
+    # Jupyter's rich display: a Result that ends a notebook cell shows as its maths.
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_latex_(self) -> str:
+        return "\n".join(f"$${equation}$$" for equation in self.equations)
+
+    def _repr_markdown_(self) -> str:
+        checked = " ✓ checked" if self.check is not None and self.check.checked else ""
+        return "".join(f"$$\n{equation}\n$$\n\n" for equation in self.equations) + self.caption + checked + "\n"
