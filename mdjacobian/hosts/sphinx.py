@@ -101,17 +101,19 @@ class JacobianDirective(SphinxDirective):
             result = evaluate("\n".join(self.content), limits=limits, defaults=defaults, **self._given())
         except BlockError as error:
             return self._report(error)
-        container = nodes.container(classes=["jacobian", *self.options.get("class", [])])
-        self.set_source_info(container)
-        self.add_name(container)
+        classes = self.options.get("class", [])
         if result.output == "mathml":
+            # HTML builders get the package's HTML, which is a <div class="jacobian"> of its own;
+            # the other builders get the maths.
             html = addnodes.only(expr="format_html")
             html += nodes.raw("", result.to_html(), format="html")
             other = addnodes.only(expr="not format_html")
             other += self._maths(result)
-            container += [html, other]
+            container = nodes.container("", html, other, classes=classes)
         else:
-            container += self._maths(result)
+            container = nodes.container("", *self._maths(result), classes=["jacobian", *classes])
+        self.set_source_info(container)
+        self.add_name(container)
         return [container]
 
     def _given(self) -> dict[str, str]:
