@@ -146,7 +146,7 @@ def project(root: Path, conf: str, pages: dict[str, str]) -> Path:
 def sphinx_build(source: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
     need_modules("sphinx", "myst_parser")
     command = need_command("sphinx-build", INSTALL)
-    args = [command, "-W", "-b", "html", *options, str(source), str(out)]
+    args = [command, "--no-color", "-W", "-b", "html", *options, str(source), str(out)]
     return subprocess.run(args, capture_output=True, text=True, timeout=300)
 
 
