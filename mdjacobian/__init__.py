@@ -48,6 +48,13 @@ def makeExtension(**kwargs: object):  # noqa: N802 - the name Python-Markdown lo
     return JacobianExtension(**kwargs)
 
 
+def load_ipython_extension(ipython: object) -> None:
+    """Add the ``%%jacobian`` cell magic, so ``%load_ext mdjacobian`` works in IPython and Jupyter."""
+    from .hosts.jupyter import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module

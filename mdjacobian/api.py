@@ -36,12 +36,15 @@ def derive(source: str, given: Mapping[str, object], defaults: Options | None, l
     return derive_block(read_block(source, given, defaults, limits), limits)
 
 
-def evaluate(source: str, *, limits: Limits | None = None, **options: object) -> Result:
+def evaluate(
+    source: str, *, limits: Limits | None = None, defaults: Options | None = None, **options: object
+) -> Result:
     """Compute the derivative a block describes, proven numerically.
 
     Args:
         source: the block's text, e.g. ``"f(x, y) = 3x^2 y\\ng(x, y) = 2x + y^8"``.
         limits: size and time bounds; :class:`~mdjacobian.limits.Limits` defaults when omitted.
+        defaults: option values a host configures site-wide; the block's own lines override them.
         **options: block options (``wrt``, ``at``, ``layout``, ``show``, ``output``, ``derivative``,
             ``assume``) as text or Python values (``wrt=["x", "y"]``, ``at={"x": 1}``); a block line
             may not repeat one.
@@ -53,7 +56,7 @@ def evaluate(source: str, *, limits: Limits | None = None, **options: object) ->
 
     limits = limits or Limits()
     given = {key: value for key, value in options.items() if value is not None}
-    return guarded(lambda: Result(derive(source, given, None, limits)), limits)
+    return guarded(lambda: Result(derive(source, given, defaults, limits)), limits)
 
 
 def render_block(

@@ -89,6 +89,11 @@ class Result:
         return self.block.options.layout
 
     @property
+    def output(self) -> str:
+        """How the block asked to be written into a page: ``mathml`` or ``tex``."""
+        return self.block.options.output
+
+    @property
     def shape(self) -> tuple[int | str, int | str]:
         """Rows and columns of the result as shown (transposed in denominator layout); a symbolic
         size is its name (``(1, "n")``)."""
@@ -159,3 +164,15 @@ class Result:
         from .calculus.instances import at_sizes
 
         return at_sizes(self.derivation, sizes)
+
+    # -- Jupyter's rich display: a Result that ends a notebook cell shows as its maths ------------------
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_latex_(self) -> str:
+        return "\n".join(f"$${equation}$$" for equation in self.equations)
+
+    def _repr_markdown_(self) -> str:
+        checked = " ✓ checked" if self.check.checked else ""
+        return "".join(f"$$\n{equation}\n$$\n\n" for equation in self.equations) + self.caption + checked + "\n"

@@ -1,0 +1,39 @@
+"""What several hosts do the same way: check options given as attributes, and write the caption line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ..options import parse_option
+
+if TYPE_CHECKING:
+    from ..result import Result
+
+CHECK_MARK = "✓"
+CHECKED = f"{CHECK_MARK} checked"
+UNCHECKED = "not checked"
+
+
+def checked_options(options: Mapping[str, str]) -> dict[str, str]:
+    """The options a host read from attributes, each name and value checked; raises BlockError.
+
+    Checking the names first keeps an attribute from reaching :func:`mdjacobian.evaluate` as some
+    other keyword argument.
+    """
+    for key, value in options.items():
+        parse_option(key, value)
+    return dict(options)
+
+
+def check_label(result: Result) -> str | None:
+    """``✓ checked`` or ``not checked`` after the numerical check, or None when there was none."""
+    if result.check is None:
+        return None
+    return CHECKED if result.check.checked else UNCHECKED
+
+
+def caption_line(result: Result) -> str:
+    """The caption with the check's verdict: ``2 × 2 Jacobian, numerator layout ✓ checked``."""
+    label = check_label(result)
+    return result.caption if label is None else f"{result.caption} {label}"

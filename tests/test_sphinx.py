@@ -1,0 +1,305 @@
+"""Sphinx, built for real with ``sphinx-build``: rST and MyST pages, nested blocks, LaTeX, ``-W`` and ``-j 2``.
+
+The configuration and the two example pages are the snippets of docs/guides/embedding.md.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .needs import INSTALL, need_command, need_modules
+from .snippets import snippet
+
+MATRIX_TEX = r"\left[\begin{matrix}6 x y & 3 x^{2} \\ 2 & 8 y^{7}\end{matrix}\right]"
+TRANSPOSED_TEX = r"\left[\begin{matrix}6 x y & 2 \\ 3 x^{2} & 8 y^{7}\end{matrix}\right]"
+CELL = "<mn>6</mn><mi>x</mi><mi>y</mi>"  # d(3x^2 y)/dx in the package's MathML
+BAD = "f = x + * y"
+MESSAGE = "jacobian block: line 2: unexpected '*' after '+' [mdjacobian.block]"
+
+
+def html_escape_tex(tex: str) -> str:
+    return tex.replace("&", "&amp;")
+
+
+NESTED_RST = """\
+Nested
+======
+
+.. note::
+
+   A block in an admonition.
+
+   .. jacobian::
+
+      f(x, y) = 3x^2 y
+      g(x, y) = 2x + y^8
+
+- A block in a list:
+
+  .. jacobian::
+     :layout: numerator
+
+     f(x, y) = 3x^2 y
+     g(x, y) = 2x + y^8
+"""
+
+NESTED_MD = """\
+# Nested in MyST
+
+````{note}
+A block in an admonition.
+
+```{jacobian}
+:layout: numerator
+
+f(x, y) = 3x^2 y
+g(x, y) = 2x + y^8
+```
+````
+
+- A block in a list:
+
+  ```jacobian
+  f(x, y) = 3x^2 y
+  g(x, y) = 2x + y^8
+  layout: numerator
+  ```
+"""
+
+BROKEN_RST = f"""\
+Broken
+======
+
+.. jacobian::
+
+   f(x, y) = 3x^2 y
+   {BAD}
+
+.. note::
+
+   .. jacobian::
+      :show: full
+
+      f(x, y) = 3x^2 y
+      {BAD}
+
+After the broken blocks.
+
+.. jacobian::
+
+   f(x, y) = 3x^2 y
+   g(x, y) = 2x + y^8
+"""
+
+TWICE_RST = """\
+Twice
+=====
+
+.. jacobian::
+   :layout: numerator
+
+   f(x, y) = 3x^2 y
+   layout: denominator
+"""
+
+BROKEN_MD = f"""\
+# Broken in MyST
+
+```{{jacobian}}
+:layout: numerator
+
+f(x, y) = 3x^2 y
+{BAD}
+```
+
+- In a list:
+
+  ```jacobian
+  f(x, y) = 3x^2 y
+  {BAD}
+  ```
+
+After the broken blocks.
+"""
+
+
+def index(*pages: str) -> str:
+    entries = "".join(f"   {page}\n" for page in pages)
+    return f"Home\n====\n\n.. toctree::\n\n{entries}"
+
+
+def project(root: Path, conf: str, pages: dict[str, str]) -> Path:
+    source = root / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(conf, encoding="utf-8")
+    for name, text in pages.items():
+        (source / name).write_text(text, encoding="utf-8")
+    stems = [name.rsplit(".", 1)[0] for name in pages if name != "index.rst"]
+    (source / "index.rst").write_text(index(*stems), encoding="utf-8")
+    return source
+
+
+def sphinx_build(source: Path, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    need_modules("sphinx", "myst_parser")
+    command = need_command("sphinx-build", INSTALL)
+    args = [command, "--no-color", "-W", "-b", "html", *options, str(source), str(out)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=300)
+
+
+def assert_built(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    """The embedding page's configuration and pages, plus nested blocks and a page to make six documents."""
+    root = tmp_path_factory.mktemp("sphinx")
+    conf = snippet("conf.py") + snippet("conf.py (settings)")
+    return project(
+        root,
+        conf,
+        {
+            "page.rst": snippet("page.rst"),
+            "myst.md": snippet("myst.md"),
+            "nested.rst": NESTED_RST,
+            "nested-myst.md": NESTED_MD,
+            "plain.rst": "Plain\n=====\n\nNo blocks here.\n",
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def html(good) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """An HTML build with -W and two processes."""
+    out = good.parent / "html"
+    done = sphinx_build(good, out, "-j", "2")
+    assert_built(done)
+    return out, done
+
+
+@pytest.fixture(scope="module")
+def latex(good) -> Path:
+    out = good.parent / "latex"
+    done = sphinx_build(good, out, "-b", "latex")
+    assert_built(done)
+    (tex,) = out.glob("*.tex")
+    return tex
+
+
+def test_rst_page_becomes_math_nodes(html):
+    out, _ = html
+    page = (out / "page.html").read_text(encoding="utf-8")
+    # The site default (denominator) applies to the first block: MathJax display maths.
+    assert '<div class="jacobian docutils container">' in page
+    assert '<div class="math notranslate nohighlight">' in page
+    assert html_escape_tex(TRANSPOSED_TEX) in page
+    assert '<p class="jacobian-shape">2 × 2 Jacobian, denominator layout ✓ checked</p>' in page
+    assert "mathjax" in page  # Sphinx loads MathJax for pages with maths
+    # The second block asked for MathML: the package's HTML, with its point value.
+    assert page.count('<math display="block">') == 2
+    assert CELL in page
+    assert "2 × 2 Jacobian, numerator layout" in page
+    assert "_static/mdjacobian/mdjacobian.css" in page
+    assert (out / "_static" / "mdjacobian" / "latinmodern-math.otf").exists()
+    assert "jacobian-error" not in page
+
+
+def test_myst_page_directive_and_plain_fence(html):
+    out, _ = html
+    page = (out / "myst.html").read_text(encoding="utf-8")
+    assert page.count('<div class="jacobian docutils container">') == 2
+    # show: full writes the matrix of partials before the result
+    assert html_escape_tex(r"\frac{\partial f}{\partial x} & \frac{\partial g}{\partial x}") in page
+    # the plain fence, with its fence-line option, is a directive, not highlighted code
+    assert "highlight-jacobian" not in page
+    assert "2 × 1 Jacobian (column), numerator layout" in page
+    assert r"\sin" in page or r"\cos" in page
+
+
+def test_blocks_in_admonitions_and_lists(html):
+    out, _ = html
+    for name in ("nested.html", "nested-myst.html"):
+        page = (out / name).read_text(encoding="utf-8")
+        assert re.search(r'<div class="admonition note">.*?<div class="jacobian docutils container">', page, re.S), name
+        assert re.search(r"<li>.*?<div class=\"jacobian docutils container\">.*?</li>", page, re.S), name
+        assert page.count(html_escape_tex(MATRIX_TEX)) + page.count(html_escape_tex(TRANSPOSED_TEX)) == 2, name
+
+
+def test_parallel_build_reads_in_chunks(html):
+    _, done = html
+    # Sphinx reads in chunks ("[ 33%] myst .. nested") only when every extension is parallel-safe;
+    # otherwise it warns, which -W would have turned into a failure.
+    assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", done.stdout), done.stdout
+    assert "parallel" not in done.stderr
+
+
+def test_latex_builder_typesets_the_matrix(latex):
+    tex = latex.read_text(encoding="utf-8")
+    assert "\\begin{equation*}" in tex
+    assert TRANSPOSED_TEX in tex
+    assert MATRIX_TEX in tex
+    # The MathML block falls back to maths outside HTML, its value at the point included.
+    assert r"\left[\begin{matrix}12 & 3 \\ 2 & 1024\end{matrix}\right]" in tex
+    assert "2 × 2 Jacobian, denominator layout" in tex
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("sphinx-broken")
+    source = project(root, snippet("conf.py"), {"broken.rst": BROKEN_RST, "broken-myst.md": BROKEN_MD, "twice.rst": TWICE_RST})
+    return source, sphinx_build(source, root / "html")
+
+
+def bad_lines(path: Path) -> list[int]:
+    """The 1-based lines of a file that hold the bad block line."""
+    return [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.strip() == BAD]
+
+
+def test_bad_block_fails_w_naming_file_and_line(broken):
+    source, done = broken
+    assert done.returncode != 0
+    for name in ("broken.rst", "broken-myst.md"):
+        lines = bad_lines(source / name)
+        assert len(lines) == 2
+        for line in lines:
+            assert f"{source / name}:{line}: WARNING: {MESSAGE}" in done.stderr, done.stderr
+
+
+def test_bad_block_leaves_an_error_box_and_the_rest_of_the_page(broken):
+    source, _ = broken
+    out = source.parent / "html"
+    page = (out / "broken.html").read_text(encoding="utf-8")
+    assert page.count('<div class="jacobian-error" role="alert">') == 2
+    assert "line 2: unexpected &#x27;*&#x27; after &#x27;+&#x27;" in page or "line 2: unexpected '*' after '+'" in page
+    assert "After the broken blocks." in page
+    assert html_escape_tex(MATRIX_TEX) in page  # the good block after them
+    myst = (out / "broken-myst.html").read_text(encoding="utf-8")
+    assert myst.count('<div class="jacobian-error" role="alert">') == 2
+    assert "After the broken blocks." in myst
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('mdjacobian_defaults = {"layot": "denominator"}', "unknown setting 'layot' (did you mean 'layout'?)"),
+        ('mdjacobian_defaults = {"layout": "sideways"}', "layout: unknown value 'sideways'"),
+        ("mdjacobian_timeout = -1", "mdjacobian_timeout must be 0 (no limit) or a number of seconds"),
+    ],
+    ids=["unknown-key", "bad-value", "bad-timeout"],
+)
+def test_bad_setting_stops_the_build(tmp_path, setting, message):
+    source = project(tmp_path, 'extensions = ["mdjacobian.sphinx"]\n' + setting + "\n", {})
+    done = sphinx_build(source, tmp_path / "html")
+    assert done.returncode != 0
+    assert message in done.stderr, done.stderr
+
+
+def test_directive_option_and_block_line_may_not_both_set_one(broken):
+    source, done = broken
+    line = (source / "twice.rst").read_text(encoding="utf-8").splitlines().index("   layout: denominator") + 1
+    expected = f"{source / 'twice.rst'}:{line}: WARNING: jacobian block: line 2: option 'layout' is set both"
+    assert expected in done.stderr, done.stderr
