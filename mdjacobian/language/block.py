@@ -213,12 +213,12 @@ def read_block(
     owner: dict[str, str] = {}  # f2 -> f, for a definition f = [.., ..]
     for statement in statements:
         try:
+            tokens = tokenize(statement.rhs, statement.column)
+            expr = Parser(tokens, limits, multiplying, defined).parse()
             if statement.name in declared:
                 raise BlockError(f"'{statement.name}' is declared as a variable; give the function another name")
             if statement.name in seen:
                 raise BlockError(f"'{statement.name}' is already defined on line {seen[statement.name]}")
-            tokens = tokenize(statement.rhs, statement.column)
-            expr = Parser(tokens, limits, multiplying, defined).parse()
             later = {s.name for s in statements if s.line >= statement.line}
             names = ast.names(expr)
             for name in names:
