@@ -341,7 +341,6 @@ MALFORMED = [
     ("f(x) = x\nlayout: numerator\nlayout: denominator", 3, ["already set on line 2"]),
     ("f(x) = x\nat: z = 1", 2, ["'z'"]),
     ("f(x) = x\nat: x = a", 2, ["number"]),
-    ("f(x) = x\nat: x = 1e5", 2, []),
     ("f(x) = x\nat: x = 1, x = 2", 2, ["twice"]),
     ("f(x) = x\nat: x", 2, []),
     ("f(x) = x\nat:", 2, []),
@@ -505,6 +504,8 @@ COMPUTED = [
     ("big-root", "f(x) = (10^40 + 1)^(1/999) x", (10**40 + 1) ** sp.Rational(1, 999) * x),
     ("at-10^40-exp", "f(x) = exp(x)\nat: x = 10^40", sp.exp(x)),
     ("at-huge-root", "f(x) = x^(1/3)\nat: x = 1234567890123456789012345678901234567890", sp.cbrt(x)),
+    ("exp-tower-5", "f(x) = exp(exp(exp(exp(exp(x)))))", _nest(sp.exp, 5)),
+    ("exp-exp-10^40", "f(x) = exp(exp(10^40 x))", sp.exp(sp.exp(10**40 * x))),
 ]
 
 
@@ -520,10 +521,7 @@ def test_resource_attack_is_a_block_error_or_the_right_answer(name: str, source:
 
 
 SLOW = [
-    ("nested-abs", "f(x, y) = " + "abs(" * 8 + "x" + " - y)" * 8),
     ("max-of-29-sums", "f(x, y, z) = max(" + ", ".join(f"{i}x - y^{i} + z" for i in range(1, 30)) + ")"),
-    ("exp-tower-5", "f(x) = exp(exp(exp(exp(exp(x)))))"),
-    ("exp-exp-10^40", "f(x) = exp(exp(10^40 x))"),
 ]
 """Small text that makes SymPy (or the numerical check) work far longer than any limit."""
 
@@ -563,7 +561,7 @@ def test_pathological_block_times_out_from_a_worker_thread() -> None:
 
 
 def test_a_timeout_leaves_sympy_usable() -> None:
-    assert isinstance(outcome(SLOW[1][1], Limits(timeout=0.5)), LimitError)
+    assert isinstance(outcome(SLOW[0][1], Limits(timeout=0.5)), LimitError)
     result = evaluate("f(x, y) = 3x^2 y\ng(x, y) = 2x + y^8")
     assert result.matrix == sp.Matrix([[6 * x * y, 3 * x**2], [2, 8 * y**7]])
     assert no_watchdog_left()

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import BlockError
+from ..errors import BlockError, LimitError
 from ..limits import Limits
 from ..model import Block
 from . import algebra as al
@@ -123,6 +123,9 @@ class Engine:
                 check_size(node, self.limits)
             except BlockError as exc:
                 raise self.block.locate_name(exc, name) from None
+        count = sum(o.rows.value or 0 for o in outputs)
+        if count > self.limits.max_functions:
+            raise LimitError(f"more than {self.limits.max_functions} functions in one block", limit="max_functions")
         if len(outputs) == 1:
             return outputs[0]
         if any(not o.rows.value for o in outputs):

@@ -264,6 +264,8 @@ def read_block(
             raise
     if not wrt:
         raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
+    if len(wrt) > limits.max_variables:
+        raise LimitError(f"more than {limits.max_variables} variables in one block", limit="max_variables")
 
     point = None
     if options.at is not None:
