@@ -150,7 +150,7 @@ class Lowering:
         if isinstance(node, n.Transpose):
             return a.T if isinstance(a, sp.MatrixBase) else a
         if isinstance(node, n.Inverse):
-            return sp.ImmutableMatrix(sp.Matrix(a).inv(method="LU"))
+            return _inverse(sp.Matrix(a))
         if isinstance(node, n.Det):
             return sp.Matrix(a).det(method="berkowitz")
         if isinstance(node, n.LogDet):
@@ -190,6 +190,18 @@ class Lowering:
             joined = sp.ImmutableMatrix(joined)
             return joined[0, 0] if joined.shape == (1, 1) else joined
         raise Unevaluable(type(node).__name__)
+
+
+def _inverse(a: sp.Matrix) -> sp.ImmutableMatrix:
+    """A⁻¹ as adj(A) / det(A), each cofactor a determinant: no simplification, so it stays fast."""
+    size = a.rows
+    det = a.det(method="berkowitz")
+    if size == 1:
+        return sp.ImmutableMatrix([[1 / det]])
+    cofactors = [
+        [(-1) ** (i + j) * a.minor_submatrix(i, j).det(method="berkowitz") for j in range(size)] for i in range(size)
+    ]
+    return sp.ImmutableMatrix(size, size, lambda i, j: cofactors[j][i] / det)
 
 
 def lower(node: n.Node, sizes: Mapping[str, int], definitions: Mapping[str, n.Node], digits: int = 1000) -> Value:

@@ -309,6 +309,9 @@ class ComponentPrinter(LatexPrinter):
         pairs = r",\, ".join(f"{self._print(o)} = {self._print(v)}" for o, v in zip(old, new))
         return rf"{self._print(body)}\Bigg|_{{{pairs}}}"
 
+    def _print_Dummy(self, expr: sp.Dummy) -> str:
+        return self._print(sp.Symbol(expr.name.split("_")[0]))  # SymPy's own, such as ξ in Subs
+
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         argument, *at_zero = expr.args
         if at_zero != [0]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 
 from mdjacobian.errors import BlockError
-from mdjacobian.mathml import arithmatex_to_mathml, tex_to_mathml
+from mdjacobian.render.mathml import arithmatex_to_mathml, tex_to_mathml
 
 
 def arithmatex(text: str) -> str:
