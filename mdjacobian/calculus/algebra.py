@@ -77,8 +77,9 @@ def _digits(n: int) -> int:
 def number(value: Fraction | int) -> Number:
     value = Fraction(value)
     limit = _DIGITS.get()
-    if max(_digits(value.numerator), _digits(value.denominator)) > limit:
-        raise LimitError(f"a number here would have more than {limit} digits", limit="max_number_digits")
+    size = max(_digits(value.numerator), _digits(value.denominator))
+    if size > limit:
+        raise LimitError(f"a number here would have about {size} digits (limit {limit})", limit="max_number_digits")
     return Number(value)
 
 
@@ -405,10 +406,11 @@ def power(base: Node, exponent: Node) -> Node:
         if b == 0:
             return ZERO_N
         if e.denominator == 1:
-            size = math.log10(max(abs(b.numerator), b.denominator, 2)) * abs(e.numerator)
+            size = int(math.log10(max(abs(b.numerator), b.denominator, 2)) * abs(e.numerator)) + 1
             if size > _DIGITS.get():
+                shown = str(b) if len(str(b)) <= 20 else f"({_digits(b.numerator)}-digit number)"
                 raise LimitError(
-                    f"{b}^{e} would have about {int(size)} digits (limit {_DIGITS.get()})", limit="max_number_digits"
+                    f"{shown}^{e} would have about {size} digits (limit {_DIGITS.get()})", limit="max_number_digits"
                 )
             return number(b ** int(e))
         if b > 0 and e.denominator <= 16:
@@ -505,6 +507,8 @@ def apply(fn: str, *args: Node) -> Node:
             return x.args[0]
         if fn == "exp" and isinstance(x, Apply) and x.fn == "log":
             return x.args[0]
+        if isinstance(x, Number):
+            _check_domain(fn, x.value)
         if isinstance(x, Number) and fn in ("abs", "sign", "step"):
             v = x.value
             return number(abs(v) if fn == "abs" else (v > 0) - (v < 0) if fn == "sign" else int(v > 0))
@@ -514,6 +518,19 @@ def apply(fn: str, *args: Node) -> Node:
         values = [a.value for a in args]
         return number(max(values) if fn == "max" else min(values))
     return Apply(args, (fn,), shape)
+
+
+def _check_domain(fn: str, value: Fraction) -> None:
+    """A function of a number outside its (real) domain has no value: say so while building."""
+    undefined = (
+        (fn == "log" and value <= 0)
+        or (fn == "sqrt" and value < 0)
+        or (fn in ("asin", "acos") and abs(value) > 1)
+        or (fn in ("cot", "csc") and value == 0)
+    )
+    if undefined:
+        shown = str(value)
+        raise BlockError(f"the expression is undefined here ({fn}({shown}) has no real value)")
 
 
 def undefined(name: str, *args: Node) -> Node:

@@ -110,6 +110,8 @@ class Engine:
         self.block = block
         self.limits = limits
         self.model = build_model(block, limits)
+        if not block.wrt:
+            raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
         self.hessian = block.options.derivative == "hessian"
         self.layout = block.options.layout
         self.claims: list[Claim] = []

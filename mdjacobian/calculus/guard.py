@@ -27,7 +27,12 @@ def digits(value: sp.Rational) -> int:
 
 
 def _too_large(size: float, limit: int) -> LimitError:
-    return LimitError(f"a number here would have about {int(size):,} digits (limit {limit})", limit="max_number_digits")
+    return LimitError(f"a number here would have about {int(size) + 1} digits (limit {limit})", limit="max_number_digits")
+
+
+def _log10(value: sp.Rational) -> float:
+    """log10 of a rational's size: its numerator or its denominator, whichever is longer."""
+    return math.log10(max(abs(int(value.p)), int(value.q), 1))
 
 
 def check_call(func: type, args: list[sp.Basic], limit: int) -> dict[str, bool]:
@@ -39,24 +44,24 @@ def check_call(func: type, args: list[sp.Basic], limit: int) -> dict[str, bool]:
     if func is sp.Pow:
         base, exponent = args
         if base.is_Rational and exponent.is_Rational and base != 0:
-            size = math.log10(max(abs(int(base.p)), int(base.q), 2)) * abs(float(exponent))
-            if exponent.is_Integer and size > limit:
+            size = _log10(base) * abs(float(exponent))
+            if exponent.is_Integer and size + 1 > limit:
                 raise _too_large(size, limit)
             if not exponent.is_Integer and digits(base) > ROOT_DIGITS:
                 return {"evaluate": False}
-            if not exponent.is_Integer and size > limit:
+            if not exponent.is_Integer and size + 1 > limit:
                 raise _too_large(size, limit)
     elif func is sp.exp:
         (argument,) = args
         coeff, rest = argument.as_coeff_Mul()
         if isinstance(rest, sp.log) and rest.args[0].is_Rational and coeff.is_Rational:
             base = rest.args[0]
-            size = abs(float(coeff)) * math.log10(max(abs(int(base.p)), int(base.q), 2))
-            if size > limit:
+            size = abs(float(coeff)) * _log10(base)
+            if size + 1 > limit:
                 raise _too_large(size, limit)
     elif func is sp.Mul:
-        size = sum(digits(a) for a in args if a.is_Rational)
-        if size > limit:
+        size = sum(_log10(a) for a in args if a.is_Rational)
+        if size + 1 > limit:
             raise _too_large(size, limit)
     return {}
 

@@ -262,8 +262,6 @@ def read_block(
                 number, text, _ = block_options["wrt"]
                 raise exc.at(number, text) from None
             raise
-    if not wrt:
-        raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
     if len(wrt) > limits.max_variables:
         raise LimitError(f"more than {limits.max_variables} variables in one block", limit="max_variables")
 

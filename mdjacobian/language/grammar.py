@@ -110,7 +110,7 @@ def number_value(token: Token, limits: Limits) -> Fraction:
     digits = len((whole + frac).lstrip("0")) + abs(power)
     if digits > limits.max_literal_digits:
         raise LimitError(
-            f"number '{token.text}' has more than {limits.max_literal_digits} digits",
+            f"number has more than {limits.max_literal_digits} digits",
             limit="max_literal_digits",
             column=token.column,
         )

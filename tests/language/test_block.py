@@ -8,7 +8,7 @@ from textwrap import dedent
 
 import pytest
 
-from mdjacobian import BlockError, LimitError, Limits, Options
+from mdjacobian import BlockError, LimitError, Limits, Options, evaluate
 from mdjacobian.language import natural_key, read_block
 from mdjacobian.language.declare import parse_space
 from mdjacobian.language.syntax import Num
@@ -123,13 +123,18 @@ def test_errors_name_their_line(source, line, message):
     [
         ("", "the block defines no function"),
         ("# nothing here\n\nwrt: x", "the block defines no function"),
-        ("f = 3", "there is no variable to differentiate with respect to"),
         ("f = x\nwrt: sin", "'sin' is a built-in name, not a variable"),
     ],
 )
 def test_block_level_errors(source, message):
     with pytest.raises(BlockError, match=message):
         read_block(source)
+
+
+def test_a_block_without_variables_is_an_error_once_it_is_built():
+    assert read_block("f = 3").wrt == ()
+    with pytest.raises(BlockError, match="there is no variable to differentiate with respect to"):
+        evaluate("f = 3")
 
 
 def test_option_given_twice_is_an_error():
