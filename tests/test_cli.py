@@ -22,7 +22,8 @@ def test_comma_separated_expressions(capsys):
     assert main(["3x^2 y, 2x + y^8", "--wrt", "x,y"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2 × 2 Jacobian, numerator layout (rows: f1, f2; columns: x, y)")
-    assert out.splitlines()[1:] == sp.pretty(sp.Matrix([[6 * x * y, 3 * x**2], [2, 8 * y**7]])).splitlines()
+    assert out.splitlines()[1:-1] == sp.pretty(sp.Matrix([[6 * x * y, 3 * x**2], [2, 8 * y**7]])).splitlines()
+    assert out.splitlines()[-1] == "✓ checked"
 
 
 @pytest.mark.parametrize(
@@ -72,12 +73,25 @@ def test_console_script_and_module_run():
 def test_vector_forms_are_printed(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("x, w in R^3\ny = x .* w\nwrt: w\n"))
     assert main(["-"]) == 0
-    assert capsys.readouterr().out.rstrip().endswith(r"vector form (TeX): \operatorname{diag}(\mathbf{x})")
+    assert r"matrix form (TeX): \operatorname{diag}(\mathbf{x})" in capsys.readouterr().out
     monkeypatch.setattr(sys, "stdin", io.StringIO("x in R^n\ny = sum(x)\n"))
     assert main(["-"]) == 0
-    assert capsys.readouterr().out == (
-        "vector form for every n, computed at n = 2, 3, 4, numerator layout\nvector form (TeX): \\mathbf{1}^{\\top}\n"
-    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "1 × n gradient, numerator layout"
+    assert r"matrix form (TeX): \mathbf{1}^{\top}" in lines
+    assert lines[-1].startswith("✓ checked at n = ")
+
+
+def test_numpy_format_prints_a_function(capsys):
+    assert main(["x in R^n; W in R^(m x n); y in R^m; f = norm(W x - y)^2; wrt: W", "--format", "numpy"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("import numpy as np")
+    assert "def derivative(x, W, y):" in out and "return 2 * ((W @ x - y) @ x.T)" in out
+
+
+def test_hessian_option(capsys):
+    assert main(["x^3 y", "--wrt", "x,y", "--derivative", "hessian", "--format", "sympy"]) == 0
+    assert eval(capsys.readouterr().out, {"Matrix": sp.Matrix, "x": x, "y": y}) == sp.hessian(x**3 * y, (x, y))  # our own output
 
 
 def test_formatting_is_under_the_time_limit(capsys):
