@@ -107,21 +107,30 @@ class Stand:
 
 def fences(lines: list[str]) -> Iterator[Fence]:
     """Every outermost fence of ``lines``, in order, whatever its language and indentation."""
+    # Where the last unclosed opening of each prefix and marker stopped looking: a later opening of
+    # the same kind before that line cannot be closed either. This keeps pages of unclosed fences linear.
+    unclosed_until: dict[tuple[str, str], int] = {}
     i = 0
     while i < len(lines):
         opening = _OPENING.fullmatch(lines[i])
         # A backtick fence's header holds no backtick: "```a``` b" is code in a paragraph.
         if opening and not (opening["fence"][0] == "`" and "`" in opening["header"]):
-            fence = _closed(lines, i, opening["prefix"], opening["fence"], opening["header"])
-            if fence is not None:
-                yield fence
-                i = fence.end + 1
-                continue
+            key = (opening["prefix"], opening["fence"])
+            if i >= unclosed_until.get(key, -1):
+                fence = _closed(lines, i, *key, opening["header"])
+                if isinstance(fence, Fence):
+                    yield fence
+                    i = fence.end + 1
+                    continue
+                unclosed_until[key] = fence
         i += 1
 
 
-def _closed(lines: list[str], start: int, prefix: str, marker: str, header: str) -> Fence | None:
-    """The fence opened at ``start``, if its marker closes it at its indentation before a line outside it."""
+def _closed(lines: list[str], start: int, prefix: str, marker: str, header: str) -> Fence | int:
+    """The fence opened at ``start``, if its marker closes it at its indentation before a line outside it.
+
+    Otherwise the index of that line outside it, or of the end of the page.
+    """
     closing = re.compile(re.escape(marker) + r"[ \t]*")
     body = []
     for end in range(start + 1, len(lines)):
@@ -131,11 +140,11 @@ def _closed(lines: list[str], start: int, prefix: str, marker: str, header: str)
         elif not line.strip() or (prefix.strip() and line.rstrip() == prefix.rstrip()):
             inner = ""  # a blank line, or a blank line of the blockquote
         else:
-            return None  # less indented, or out of the blockquote: the fence never closes
+            return end  # less indented, or out of the blockquote: the fence never closes
         if closing.fullmatch(inner):
             return Fence(start, end, prefix, header, body)
         body.append(inner)
-    return None
+    return len(lines)
 
 
 def jacobian_line(header: str) -> FenceLine | None:
