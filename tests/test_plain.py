@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymdownx.superfences import SuperFencesException
 
-from mdjacobian.hosts.plain import Fence, FenceLine, fences, jacobian_line
+from mdjacobian.hosts.reading import Fence, FenceLine, fence_line, fences
 
 BLOCK = "```jacobian\nf(x, y) = 3x^2 y\ng(x, y) = 2x + y^8\n```\n"
 SPACED = "```jacobian\nf(x, y) = 3x^2 y\n\n\ng(x, y) = 2x + y^8\n```\n"  # blank lines split it in blocks
@@ -58,7 +58,9 @@ PAGES = {
     "jacobian shown in indented code": f"Example:\n\n{indent(BROKEN)}\nAfter.\n",
     "jacobian shown in a list's code": f"- Example:\n\n{indent(BROKEN, ' ' * 8)}\n- Next\n",
     "jacobian shown in a quote's code": f"> Example:\n>\n{indent(indent(BROKEN), '> ')}",
-    "jacobian shown in a quote's code, quoted throughout": "> Example:\n>\n>     ```jacobian\n>     f = x +\n>\n>\n>     g\n>     ```\n",
+    "jacobian shown in a quote's code, quoted throughout": (
+        "> Example:\n>\n>     ```jacobian\n>     f = x +\n>\n>\n>     g\n>     ```\n"
+    ),
     "jacobian fence begun under a code block": "    code\n  ```jacobian\n\n  ```\n",
     "unclosed jacobian fence": "```jacobian\nf = x\n\nText.\n",
     "jacobian fence line SuperFences rejects": "```jacobian layout=denominator\nf = x\n```\n",
@@ -207,22 +209,23 @@ def test_fenced_code_listed_after_superfences_keeps_other_fences():
 @pytest.mark.parametrize(
     ("header", "line"),
     [
-        ("jacobian", FenceLine({})),
-        (" jacobian", FenceLine({})),
-        (".jacobian", FenceLine({})),
-        ('jacobian layout="denominator" show=\'full\'', FenceLine({"layout": "denominator", "show": "full"})),
-        ("jacobian full", FenceLine({"full": "full"})),  # a bare word, as SuperFences reads it
-        ("{.jacobian #grad .wide}", FenceLine({}, ["wide"], "grad")),
-        ('jacobian {#grad layout="denominator"}', FenceLine({"layout": "denominator"}, [], "grad")),
-        ("python", None),
-        ("", None),
-        ("jacobians", None),
-        ("{.python .jacobian}", None),
+        ("jacobian", FenceLine("jacobian", {})),
+        (" jacobian", FenceLine("jacobian", {})),
+        (".jacobian", FenceLine("jacobian", {})),
+        ("jacobian layout=\"denominator\" show='full'", FenceLine("jacobian", {"layout": "denominator", "show": "full"})),
+        ("jacobian full", FenceLine("jacobian", {"full": "full"})),  # a bare word, as SuperFences reads it
+        ("{.jacobian #grad .wide}", FenceLine("jacobian", {}, ["wide"], "grad")),
+        ('jacobian {#grad layout="denominator"}', FenceLine("jacobian", {"layout": "denominator"}, [], "grad")),
+        ("{.python .jacobian}", FenceLine("python", {}, ["jacobian"])),
+        ("python", FenceLine("python", {})),
+        ("", FenceLine("", {})),
+        ("jacobians", FenceLine("jacobians", {})),
         ("jacobian layout=denominator", None),  # unquoted: SuperFences does not take it for a fence line
+        ("jacobian{.wide}", None),
     ],
 )
-def test_jacobian_line(header, line):
-    assert jacobian_line(header) == line
+def test_fence_line(header, line):
+    assert fence_line(header) == line
 
 
 def test_fences_skip_what_other_fences_hold():

@@ -7,11 +7,12 @@ byte as it would without mdjacobian.
 :class:`FenceFinder` reads the page's lines as SuperFences does: fences at any indentation and in
 blockquotes, so that fences in lists, admonitions and content tabs are found, and each fence of
 any other language skipped whole, so that a ``jacobian`` fence shown inside a longer
-````` ````markdown ````` fence stays source. A ``jacobian`` fence is replaced by HTML placeholders. At the top level it is
-one placeholder set apart by blank lines, a block of its own as ``fenced_code`` makes it. Nested,
-it is one placeholder per run of non-blank lines, at the fence's indentation, with the fence's
-blank lines kept: the block parser then splits and indents the page exactly as it would have
-without mdjacobian, and puts the first placeholder where the fence was.
+````` ````markdown ````` fence stays source (:mod:`mdjacobian.hosts.reading`). A ``jacobian`` fence
+is replaced by HTML placeholders. At the top level it is one placeholder set apart by blank lines,
+a block of its own as ``fenced_code`` makes it. Nested, it is one placeholder per run of non-blank
+lines, at the fence's indentation, with the fence's blank lines kept: the block parser then splits
+and indents the page exactly as it would have without mdjacobian, and puts the first placeholder
+where the fence was.
 
 The block parser then decides. :class:`Placeholders` gives a fence that turned out to sit in an
 indented code block its lines back, for the code processor to show as it would have, and drops the
@@ -22,8 +23,7 @@ and puts their HTML in their first placeholder's place, so a fence shown as code
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from markdown.blockprocessors import BlockProcessor
@@ -31,15 +31,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.util import HTML_PLACEHOLDER, HTML_PLACEHOLDER_RE
 
 from .fence import NAME, fence_format, fence_validator
-
-try:
-    from markdown.extensions.attr_list import get_attrs_and_remainder
-except ImportError:  # Python-Markdown < 3.6: the same parser, without the remainder
-    from markdown.extensions.attr_list import get_attrs
-
-    def get_attrs_and_remainder(attrs_string: str) -> tuple[list[tuple[str, str | None]], str]:
-        return get_attrs(attrs_string), ""
-
+from .reading import FenceLine, fence_line, fences
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -47,44 +39,8 @@ if TYPE_CHECKING:
     from markdown import Markdown
     from markdown.blockparser import BlockParser
 
-# A fence's opening line: what precedes it (indentation, blockquote markers), the fence, its header.
-_OPENING = re.compile(r"(?P<prefix>(?:[ ]*>)*[ ]*)(?P<fence>`{3,}|~{3,})(?P<header>.*)")
-
-# The header grammar of SuperFences (pymdownx.superfences.RE_NESTED_FENCE_START, after the fence):
-# a language, then an attribute list in braces, or key="value" options, or anything else, which
-# SuperFences does not take for a fence line.
-_HEADER = re.compile(
-    r"""(?x)
-    (?:[ \t]*\.?(?P<lang>[\w#.+-]+)(?=[\t ]|$))?
-    (?:
-        [ \t]*(\{(?P<attrs>[^\n]*)\}) |
-        (?P<options>(?:(?:[ \t]*[a-zA-Z][a-zA-Z0-9_]*(?:=(?P<quot>"|').*?(?P=quot))?)(?=[\t ]|$))+) |
-        (?P<unrecognized>(?:([ \t]*[^\s]+)(?=[\t ]|$))+)
-    )?[ \t]*
-    """
-)
+# A placeholder on a line of its own, after what is left of the fence's prefix at that point.
 _PLACEHOLDER_LINE = re.compile(r"(?P<lead>[ >]*)" + HTML_PLACEHOLDER % r"(?P<index>[0-9]+)")
-_OPTION = re.compile(r"""(?P<key>[a-zA-Z][a-zA-Z0-9_]*)(?:=(?P<quot>"|')(?P<value>.*?)(?P=quot))?""")
-
-
-@dataclass(frozen=True)
-class Fence:
-    """A fenced block of the page, of any language, as line numbers into the page's lines."""
-
-    start: int  # the opening line
-    end: int  # the closing line
-    prefix: str  # what precedes the fence on its lines: indentation, blockquote markers
-    header: str  # what follows the opening fence
-    body: list[str]  # the lines between, without the prefix
-
-
-@dataclass(frozen=True)
-class FenceLine:
-    """What a ``jacobian`` fence line says, split the way SuperFences splits it."""
-
-    inputs: dict[str, str | None]  # the options: layout="denominator", or from {... layout="denominator"}
-    classes: list[str] = field(default_factory=list)  # from {.jacobian .wide}
-    id_value: str = ""  # from {#grad}
 
 
 @dataclass
@@ -105,71 +61,6 @@ class Stand:
     prefix: str  # what precedes the placeholder on its line: the fence's prefix
 
 
-def fences(lines: list[str]) -> Iterator[Fence]:
-    """Every outermost fence of ``lines``, in order, whatever its language and indentation."""
-    # Where the last unclosed opening of each prefix and marker stopped looking: a later opening of
-    # the same kind before that line cannot be closed either. This keeps pages of unclosed fences linear.
-    unclosed_until: dict[tuple[str, str], int] = {}
-    i = 0
-    while i < len(lines):
-        opening = _OPENING.fullmatch(lines[i])
-        # A backtick fence's header holds no backtick: "```a``` b" is code in a paragraph.
-        if opening and not (opening["fence"][0] == "`" and "`" in opening["header"]):
-            key = (opening["prefix"], opening["fence"])
-            if i >= unclosed_until.get(key, -1):
-                fence = _closed(lines, i, *key, opening["header"])
-                if isinstance(fence, Fence):
-                    yield fence
-                    i = fence.end + 1
-                    continue
-                unclosed_until[key] = fence
-        i += 1
-
-
-def _closed(lines: list[str], start: int, prefix: str, marker: str, header: str) -> Fence | int:
-    """The fence opened at ``start``, if its marker closes it at its indentation before a line outside it.
-
-    Otherwise the index of that line outside it, or of the end of the page.
-    """
-    closing = re.compile(re.escape(marker) + r"[ \t]*")
-    body = []
-    for end in range(start + 1, len(lines)):
-        line = lines[end]
-        if line.startswith(prefix):
-            inner = line[len(prefix) :]
-        elif not line.strip() or (prefix.strip() and line.rstrip() == prefix.rstrip()):
-            inner = ""  # a blank line, or a blank line of the blockquote
-        else:
-            return end  # less indented, or out of the blockquote: the fence never closes
-        if closing.fullmatch(inner):
-            return Fence(start, end, prefix, header, body)
-        body.append(inner)
-    return len(lines)
-
-
-def jacobian_line(header: str) -> FenceLine | None:
-    """The parts of a ``jacobian`` fence line, or None when ``header`` opens some other fence."""
-    match = _HEADER.fullmatch(header)
-    if match is None or match["unrecognized"]:
-        return None
-    if match["attrs"] is not None:
-        classes: list[str] = []
-        id_value, inputs = "", {}
-        for key, value in get_attrs_and_remainder(match["attrs"])[0]:
-            if key == "id":
-                id_value = value or ""
-            elif key == ".":
-                classes.append(value)
-            else:
-                inputs[key] = value
-        language = match["lang"] or (classes.pop(0) if classes else "")
-        return FenceLine(inputs, classes, id_value) if language == NAME else None
-    if match["lang"] != NAME:
-        return None
-    options = _OPTION.finditer(match["options"] or "")
-    return FenceLine({m["key"]: m["key"] if m["value"] is None else m["value"] for m in options})
-
-
 class FenceFinder:
     """Replace each ``jacobian`` fence of a page by placeholders, and keep what is needed to render it."""
 
@@ -187,8 +78,8 @@ class FenceFinder:
         out: list[str] = []
         done = 0
         for fence in fences(lines):
-            line = jacobian_line(fence.header)
-            if line is None:
+            line = fence_line(fence.header)
+            if line is None or line.language != NAME:
                 continue  # another language's fence: left exactly as it is, for whatever handles it
             options: dict[str, Any] = {}
             fence_validator(NAME, line.inputs, options, {}, self.md)
