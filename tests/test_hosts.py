@@ -279,8 +279,11 @@ def test_zensical_fail_fast(tmp_path):
 # -- 5. Pelican ------------------------------------------------------------------------------------------
 
 
-def pelican_site(root: Path, page: str, settings: str = "{}") -> None:
-    """A Pelican site with one article, ``hello.md``; ``settings`` is the extension's config dict."""
+def pelican_site(root: Path, page: str, settings: str = "{}", others: str = "") -> None:
+    """A Pelican site with one article, ``hello.md``; ``settings`` is the extension's config dict.
+
+    ``others`` adds entries to ``extension_configs`` before it, as Python source.
+    """
     write(
         root,
         {
@@ -299,7 +302,7 @@ def pelican_site(root: Path, page: str, settings: str = "{}") -> None:
                 LOAD_CONTENT_CACHE = False
                 # MARKDOWN replaces Pelican's defaults, so meta (for the header) is listed again.
                 MARKDOWN = {{
-                    "extension_configs": {{"markdown.extensions.meta": {{}}, "mdjacobian": {settings}}},
+                    "extension_configs": {{{others}"markdown.extensions.meta": {{}}, "mdjacobian": {settings}}},
                     "output_format": "html5",
                 }}
             """,
@@ -322,6 +325,29 @@ def test_pelican(tmp_path):
     body = re.search(r'<div class="entry-content">(.*?)</div><!-- /\.entry-content -->', html, re.S)
     assert body, html
     rendered(body.group(1), 2)
+
+
+def test_pelican_default_extensions_keep_line_numbers(tmp_path):
+    """Pelican's default MARKDOWN (codehilite, extra, meta) with linenums: code blocks keep their line numbers."""
+    pelican = tool("pelican")
+    codehilite = {"css_class": "highlight", "linenums": True}
+    python = "```python\nx = 1\ny = 2\n```\n"
+    pelican_site(
+        tmp_path,
+        f"{python}\n{BLOCK}\n1. In a list:\n\n{indent(BLOCK)}",
+        others=f'"markdown.extensions.codehilite": {codehilite!r}, "markdown.extensions.extra": {{}}, ',
+    )
+    pelican_build(pelican, tmp_path, "--fatal", "warnings")
+    html = (tmp_path / "output" / "hello.html").read_text(encoding="utf-8")
+    body = re.search(r'<div class="entry-content">(.*?)</div><!-- /\.entry-content -->', html, re.S)
+    assert body, html
+    rendered(body.group(1), 2)
+    # The code block is exactly what Python-Markdown makes of it with the same settings and no mdjacobian.
+    expected = markdown.Markdown(
+        extensions=["codehilite", "extra", "meta"], extension_configs={"codehilite": codehilite}, output_format="html5"
+    ).convert(python)
+    assert '<td class="linenos">' in expected
+    assert expected in body.group(1)
 
 
 def test_pelican_fail_fast(tmp_path):

@@ -1,8 +1,11 @@
 """The Python-Markdown extension: ``markdown.markdown(text, extensions=["mdjacobian"])``.
 
-Fences are found by SuperFences, which handles fences in lists, admonitions and tabs. The extension
-loads SuperFences when the page has not, and adds the ``jacobian`` fence to whichever SuperFences
-instance ends up in charge, whatever order the extensions were listed in.
+With SuperFences in charge of fences (``pymdownx.superfences``, listed before or after
+``mdjacobian``), the extension adds the ``jacobian`` custom fence to it, unless the page already
+declares one. Without SuperFences it loads nothing: it finds ``jacobian`` fences itself
+(:mod:`mdjacobian.hosts.plain`), at the top level and nested in lists, blockquotes, admonitions and
+tabs, and leaves every other fence to ``fenced_code``, ``codehilite`` or whatever the page uses. A
+page with no ``jacobian`` fence comes out exactly as it would without mdjacobian.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from .fence import NAME, Settings, fence_format, fence_validator
+from .plain import FenceFinder, Placeholders, RenderBlocks
 from ..limits import Limits
 from ..options import CHOICES, Options, parse_option
 
@@ -34,26 +38,30 @@ def _superfences(md: Markdown) -> Any:
     return extension if isinstance(getattr(extension, "superfences", None), list) else None
 
 
-class _WireFence(Preprocessor):
-    """Add the ``jacobian`` fence to the SuperFences instance that will run, unless it has one."""
+class _Fences(Preprocessor):
+    """Add the ``jacobian`` fence to SuperFences when it will run; otherwise find the fences here."""
+
+    def __init__(self, md: Markdown, finder: FenceFinder) -> None:
+        super().__init__(md)
+        self.finder = finder
 
     def run(self, lines: list[str]) -> list[str]:
+        # Decided per document: the extensions listed after this one have registered by now.
         superfences = _superfences(self.md)
-        restored = superfences is None
-        if restored:
-            # fenced_code was listed after us and replaced SuperFences; SuperFences does all it does.
-            self.md.registerExtensions(["pymdownx.superfences"], {})
-            superfences = _superfences(self.md)
+        if superfences is None:
+            return self.finder.run(lines)
+        self.finder.clear()
         if not any(entry["name"] == NAME for entry in superfences.superfences):
             superfences.extend_super_fences(NAME, _superfences_formatter, fence_validator, _superfences_reset)
-        if restored:
-            # This pass iterates a snapshot that still holds fenced_code: run SuperFences now.
-            return self.md.preprocessors["fenced_code_block"].run(lines)
         return lines
 
 
 class JacobianExtension(Extension):
-    """Render ``jacobian`` fences as computed Jacobians."""
+    """Render ``jacobian`` fences as computed Jacobians, and leave every other part of the page as it was.
+
+    Through SuperFences' custom fence when SuperFences handles the page's fences; otherwise by
+    finding ``jacobian`` fences itself, loading no other extension.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
@@ -84,11 +92,22 @@ class JacobianExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)
         self.mdjacobian_settings  # noqa: B018 - validate the configuration now, not at the first block
-        if _superfences(md) is None:
-            md.registerExtensions(["pymdownx.superfences"], {})
+        self._finder = FenceFinder(md)
         # After normalize_whitespace (30), which would strip the stash markers of anything run earlier,
-        # and before the fence preprocessor (25) that it wires.
-        md.preprocessors.register(_WireFence(md), "mdjacobian_fence", 29)
+        # and before the fence preprocessor (25: fenced_code or SuperFences), so that a jacobian fence
+        # is ours before fenced_code could take it for code.
+        md.preprocessors.register(_Fences(md, self._finder), "mdjacobian_fence", 29)
+        # Just before the indented-code processor (80), after those that take a block's indentation off
+        # as theirs: lists (90), definition lists (85), pymdownx.blocks (89.99).
+        md.parser.blockprocessors.register(Placeholders(md.parser, self._finder), "mdjacobian_placeholders", 80.5)
+        # Before raw_html (30), which puts the stashed HTML into the page.
+        md.postprocessors.register(RenderBlocks(md, self._finder), "mdjacobian_render", 35)
+
+    def reset(self) -> None:
+        """Forget the previous document's fences."""
+        finder = getattr(self, "_finder", None)
+        if finder is not None:
+            finder.clear()
 
 
 def makeExtension(**kwargs: Any) -> JacobianExtension:  # noqa: N802 - the name Python-Markdown looks for
