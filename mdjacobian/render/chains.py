@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..calculus import nodes as n
 from .notation import LABELS, function_name, left_side, overall_kind, printer, shows_vectors, variable_name
-from .tex import bold, component_tex, components_tex, name_tex
+from .tex import bold, component_tex, components_tex, name_tex, paren
 
 if TYPE_CHECKING:
     from ..calculus.chain import Factor
@@ -49,12 +49,12 @@ def _value(d: Derivation, f: Factor) -> str:
         atomic = isinstance(f.form, (n.Var, n.Identity, n.Diag, n.Cases, n.Transpose, n.Ones, n.Zero, n.Stack)) or (
             isinstance(f.form, n.Number) and f.form.value >= 0
         )
-        return tex if atomic else rf"\left({tex}\right)"
+        return tex if atomic else paren(tex)
     value = f.components
     if isinstance(value, sp.MatrixBase):
         return components_tex(value)
     tex = component_tex(value)
-    return rf"\left({tex}\right)" if isinstance(value, sp.Add) or tex.startswith("-") else tex
+    return paren(tex) if isinstance(value, sp.Add) or tex.startswith("-") else tex
 
 
 def chain_equations(d: Derivation) -> list[str]:

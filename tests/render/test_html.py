@@ -6,7 +6,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-import sympy as sp
 
 from mdjacobian import BlockError, evaluate
 from mdjacobian.render import render_error
