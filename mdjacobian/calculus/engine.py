@@ -47,6 +47,8 @@ class Part:
     """df, linear in dX: shown by ``show: full`` at symbolic sizes."""
     reason: str = ""
     """Why there is no matrix form, when there is none."""
+    shows_form: bool = False
+    """Whether the page prints ``form``: the proof covers exactly what is printed."""
 
     @property
     def variable(self) -> str:
@@ -159,9 +161,10 @@ class Engine:
                 )
             return [Part(self.model.outputs, tuple(v.name for v in wrt), "hessian", None, reason="several variables")]
         parts = []
+        forms = bool(self.block.sizes) or any(not d.is_scalar for d in self.block.declarations)
         for variable in wrt:
             kind = _kind(function, variable, self.hessian)
-            form, reason = self.form(function, variable)
+            form, reason = self.form(function, variable) if forms else (None, "a block of scalars")
             delta = None
             if self.block.options.show == "full" and self.block.sizes and not self.hessian:
                 delta = differential(function, variable)
@@ -218,20 +221,25 @@ class Engine:
         return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
 
     # -- the proof ------------------------------------------------------------------------------------
-    def prove(self, function: n.Node, parts: list[Part], chain: Any = None) -> Proof:
+    def prove(self, function: n.Node, parts: list[Part], chain: Any = None, matrix: Any = None) -> Proof:
+        """Prove what the page shows: the forms it prints, the components (the whole matrix at once
+        where there is one), the differentials and the chain."""
         if function.has(n.Undefined):
             return Proof(False, reason="abstract functions have no values")
         claims: list[Claim] = []
+        defined = self.model.definitions
+        order = 2 if self.hessian else 1
+        if matrix is not None:
+            layout = self.layout if matrix.shape != (1, 1) and not self.hessian else "numerator"
+            claims.append(Claim("the Jacobian in components", function, tuple(self.model.wrt), _entries(matrix), layout, order, defined))
         for part in parts:
             variables = tuple(self.model.symbols[v] for v in part.variables)
             layout = "numerator" if part.kind in ("matrix", "hessian", "derivative") else self.layout
-            order = 2 if self.hessian else 1
-            defined = self.model.definitions
-            if part.form is not None:
+            if part.shows_form:
                 claims.append(
                     Claim(f"∂/∂{part.variable} in matrix notation", function, variables, part.form, layout, order, defined)
                 )
-            if part.components is not None:
+            if part.components is not None and matrix is None:
                 claims.append(
                     Claim(
                         f"∂/∂{part.variable} in components", function, variables, _entries(part.components), layout, order, defined
@@ -400,7 +408,6 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         from .chain import build_chain
 
         chain = build_chain(engine)
-    proof = engine.prove(function, parts, chain)
     matrix = value = None
     variables: tuple[sp.Symbol, ...] = ()
     if concrete is not None:
@@ -413,6 +420,8 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
             matrix = parts[0].components
         if block.point is not None:
             value = _value_at(engine, matrix if matrix is not None else parts[0].components, block)
+    parts = _mark_shown(parts, matrix is not None)
+    proof = engine.prove(function, parts, chain, matrix)
     return Derivation(
         block=block,
         model=engine.model,
@@ -425,6 +434,19 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         variables=variables,
         chain=chain,
     )
+
+
+def _mark_shown(parts: list[Part], whole: bool) -> list[Part]:
+    """Which matrix forms a page prints: beside a whole Jacobian, all of them or none (when none of
+    them names a vector or matrix); otherwise each one that says more than its components."""
+    from dataclasses import replace
+
+    if whole:
+        shown = all(p.form is not None for p in parts) and any(n.names_arrays(p.form) for p in parts)  # type: ignore[arg-type]
+        return [replace(p, shows_form=shown) for p in parts]
+    return [
+        replace(p, shows_form=p.form is not None and (p.components is None or n.names_arrays(p.form))) for p in parts
+    ]
 
 
 def _replace_form(part: Part, form: n.Node) -> Part:

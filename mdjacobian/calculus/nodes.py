@@ -435,4 +435,10 @@ class Cases(Node):
         return self.args[1]
 
 
+def names_arrays(node: Node) -> bool:
+    """True when ``node`` names a vector or matrix as a whole (x, W, I, diag(…), 𝟏): a matrix form that
+    says more than the entries it stands for."""
+    return any((isinstance(x, Var) and not x.is_scalar) or isinstance(x, (Identity, Diag, Ones, Zero)) for x in node.walk())
+
+
 LEAVES = (Number, Constant, Var, Entry, Differential, Identity, Zero, Ones, SizeValue)

@@ -239,6 +239,226 @@ def inverse(a: Any, numbers: Numbers) -> Any:
     return Arr(size, size, [m[i][size + j] for i in range(size) for j in range(size)])
 
 
+Closure = Callable[[Mapping[str, Any], Numbers, list, dict], Any]
+"""A compiled expression: (values, numbers, branches, scratch) -> value. ``scratch`` holds the
+definitions computed during one call; ``branches`` collects the kinks' arguments."""
+
+
+def _arith(op: str) -> Callable[[Any, Any], Any]:
+    return {
+        "+": lambda a, b: a + b,
+        "*": lambda a, b: a * b,
+    }[op]
+
+
+class Compiler:
+    """Turns matrix expressions into closures at fixed sizes, once; each call then only computes.
+
+    Nothing is generated or executed as code: each node becomes a Python closure over its
+    children's closures.
+    """
+
+    def __init__(self, sizes: Mapping[str, int], definitions: Mapping[str, n.Node] | None = None) -> None:
+        self.sizes = sizes
+        self.definitions = definitions or {}
+        self.cache: dict[n.Node, Closure] = {}
+
+    def __call__(self, node: n.Node) -> Closure:
+        fn = self.cache.get(node)
+        if fn is None:
+            fn = self._compile(node)
+            self.cache[node] = fn
+        return fn
+
+    def _compile(self, node: n.Node) -> Closure:  # noqa: C901 - one branch per node type
+        sizes = self.sizes
+        if isinstance(node, n.Number):
+            value = node.value
+            as_float = value.numerator / value.denominator
+            return lambda V, N, B, S: as_float if N.digits is None else N.number(value)
+        if isinstance(node, n.Var):
+            name = node.name
+            if name in self.definitions:
+                inner = self(self.definitions[name])
+
+                def defined(V, N, B, S):  # noqa: ANN001, ANN202 - a definition is computed, whatever value the name had
+                    if name not in S:
+                        S[name] = inner(V, N, B, S)
+                    return S[name]
+
+                return defined
+            return lambda V, N, B, S: V[name]
+        if isinstance(node, n.Entry):
+            name, i, j, _ = node.data
+            whole = self(n.Var(name)) if name in self.definitions else None
+            if whole is not None:
+                return lambda V, N, B, S: whole(V, N, B, S).at(i - 1, j - 1)
+            return lambda V, N, B, S: V[name].at(i - 1, j - 1)
+        if isinstance(node, n.Constant):
+            return lambda V, N, B, S: N.pi
+        if isinstance(node, n.SizeValue):
+            size = node.dim.at(sizes)
+            return lambda V, N, B, S: N.number(size)
+        if isinstance(node, n.Identity):
+            size = node.rows.at(sizes)
+            return lambda V, N, B, S: Arr(size, size, [N.number(1 if i == j else 0) for i in range(size) for j in range(size)])
+        if isinstance(node, (n.Zero, n.Ones)):
+            rows, cols = _shape(node, sizes)
+            fill = 0 if isinstance(node, n.Zero) else 1
+            return lambda V, N, B, S: Arr(rows, cols, [N.number(fill)] * (rows * cols))
+        if isinstance(node, n.Differential):
+            key = "d" + node.name
+            return lambda V, N, B, S: V[key]
+        args = [self(a) for a in node.args]
+        if isinstance(node, n.Add):
+            def add(V, N, B, S):  # noqa: ANN001, ANN202
+                total = args[0](V, N, B, S)
+                for a in args[1:]:
+                    total = _map(_PLUS, total, a(V, N, B, S))
+                return total
+            return add
+        if isinstance(node, n.Mul):
+            split = node.split
+            scalars, matrices = args[:split], args[split:]
+
+            def mul(V, N, B, S):  # noqa: ANN001, ANN202
+                coeff = None
+                for a in scalars:
+                    x = a(V, N, B, S)
+                    coeff = x if coeff is None else coeff * x
+                value = None
+                for a in matrices:
+                    x = a(V, N, B, S)
+                    value = x if value is None else matmul(value, x)
+                if value is None:
+                    return N.finite(coeff)
+                if coeff is None:
+                    return value
+                return _map(lambda x: N.finite(coeff * x), value)
+            return mul
+        if isinstance(node, n.Hadamard):
+            def hadamard(V, N, B, S):  # noqa: ANN001, ANN202
+                value = args[0](V, N, B, S)
+                for a in args[1:]:
+                    value = _map(_TIMES, value, a(V, N, B, S))
+                return value
+            return hadamard
+        if isinstance(node, n.Power):
+            base, exponent = args
+            return lambda V, N, B, S: _map(N.power, base(V, N, B, S), exponent(V, N, B, S))
+        if isinstance(node, n.Apply):
+            fn = node.fn
+            if fn == "atan2":
+                return lambda V, N, B, S: _map(N.atan2, *[a(V, N, B, S) for a in args])
+            if fn in ("max", "min"):
+                return lambda V, N, B, S: _map(lambda a, b: N.call(fn, [a, b], B), *[a(V, N, B, S) for a in args])
+            (only,) = args
+            return lambda V, N, B, S: _map(lambda x: N.call(fn, [x], B), only(V, N, B, S))
+        if isinstance(node, n.Undefined):
+            raise Unevaluable(node.name)
+        (a, *rest) = args
+        if isinstance(node, n.Transpose):
+            return lambda V, N, B, S: transpose(a(V, N, B, S))
+        if isinstance(node, n.Inverse):
+            return lambda V, N, B, S: inverse(a(V, N, B, S), N)
+        if isinstance(node, n.Det):
+            return lambda V, N, B, S: det(a(V, N, B, S), N)
+        if isinstance(node, n.LogDet):
+            def logdet(V, N, B, S):  # noqa: ANN001, ANN202
+                value = det(a(V, N, B, S), N)
+                if value <= 0:
+                    raise Invalid("logdet of a matrix whose determinant is not positive")
+                return N.m.log(value)
+            return logdet
+        if isinstance(node, n.Trace):
+            def trace(V, N, B, S):  # noqa: ANN001, ANN202
+                m = a(V, N, B, S)
+                return sum(m.at(i, i) for i in range(m.rows)) if isinstance(m, Arr) else m
+            return trace
+        if isinstance(node, n.Diag):
+            def diag(V, N, B, S):  # noqa: ANN001, ANN202
+                v = a(V, N, B, S).data
+                size = len(v)
+                zero = N.number(0)
+                return Arr(size, size, [v[i] if i == j else zero for i in range(size) for j in range(size)])
+            return diag
+        if isinstance(node, n.DiagPart):
+            def diag_part(V, N, B, S):  # noqa: ANN001, ANN202
+                m = a(V, N, B, S)
+                return Arr(m.rows, 1, [m.at(i, i) for i in range(m.rows)])
+            return diag_part
+        if isinstance(node, n.Sum):
+            def total(V, N, B, S):  # noqa: ANN001, ANN202
+                m = a(V, N, B, S)
+                return sum(m.data, N.number(0)) if isinstance(m, Arr) else m
+            return total
+        if isinstance(node, n.Norm):
+            p = node.p
+
+            def norm(V, N, B, S):  # noqa: ANN001, ANN202
+                m = a(V, N, B, S)
+                data = m.data if isinstance(m, Arr) else [m]
+                if p == 1:
+                    B.extend(data)
+                    return sum((abs(x) for x in data), N.number(0))
+                return N.finite(N.m.sqrt(sum((x * x for x in data), N.number(0))))
+            return norm
+        if isinstance(node, n.Softmax):
+            def softmax(V, N, B, S):  # noqa: ANN001, ANN202
+                z = a(V, N, B, S).data
+                top = max(z)
+                e = [N.m.exp(x - top) for x in z]
+                total = sum(e, N.number(0))
+                return Arr(len(z), 1, [x / total for x in e])
+            return softmax
+        if isinstance(node, n.Inner):
+            (b,) = rest
+            return lambda V, N, B, S: sum((x * y for x, y in zip(a(V, N, B, S).data, b(V, N, B, S).data)), N.number(0))
+        if isinstance(node, n.Kron):
+            (b,) = rest
+
+            def kron(V, N, B, S):  # noqa: ANN001, ANN202
+                x, y = a(V, N, B, S), b(V, N, B, S)
+                x = x if isinstance(x, Arr) else Arr(1, 1, [x])
+                y = y if isinstance(y, Arr) else Arr(1, 1, [y])
+                rows, cols = x.rows * y.rows, x.cols * y.cols
+                return Arr(rows, cols, [x.at(i // y.rows, j // y.cols) * y.at(i % y.rows, j % y.cols) for i in range(rows) for j in range(cols)])
+            return kron
+        if isinstance(node, n.Vec):
+            def vec(V, N, B, S):  # noqa: ANN001, ANN202
+                m = a(V, N, B, S)
+                return Arr(m.rows * m.cols, 1, [m.at(i, j) for j in range(m.cols) for i in range(m.rows)])
+            return vec
+        if isinstance(node, n.Cases):
+            (active,) = rest
+
+            def cases(V, N, B, S):  # noqa: ANN001, ANN202
+                z = a(V, N, B, S)
+                B.append(z)
+                value = active(V, N, B, S)
+                return value if z > 0 else _map(lambda x: N.number(0), value)
+            return cases
+        if isinstance(node, n.Stack):
+            axis = node.axis
+
+            def stack(V, N, B, S):  # noqa: ANN001, ANN202
+                blocks = [f(V, N, B, S) for f in args]
+                blocks = [x if isinstance(x, Arr) else Arr(1, 1, [x]) for x in blocks]
+                if axis == "rows":
+                    value = Arr(sum(x.rows for x in blocks), blocks[0].cols, [e for x in blocks for e in x.data])
+                else:
+                    rows = blocks[0].rows
+                    data = [e for i in range(rows) for x in blocks for e in x.data[i * x.cols : (i + 1) * x.cols]]
+                    value = Arr(rows, sum(x.cols for x in blocks), data)
+                return value.data[0] if value.rows == value.cols == 1 else value
+            return stack
+        raise Unevaluable(type(node).__name__)
+
+
+_PLUS = _arith("+")
+_TIMES = _arith("*")
+
+
 class Evaluator:
     """Evaluate matrix expressions at one point: ``values`` maps each variable's name to its value."""
 
@@ -248,157 +468,20 @@ class Evaluator:
         sizes: Mapping[str, int],
         definitions: Mapping[str, n.Node] | None = None,
         numbers: Numbers | None = None,
+        compiler: Compiler | None = None,
     ) -> None:
         self.values = values
-        self.sizes = sizes
-        self.definitions = definitions or {}
         self.numbers = numbers or Numbers()
-        self.memo: dict[int, Any] = {}
+        self.compiler = compiler or Compiler(sizes, definitions)
         self.branches: list = []
-        self._keep: list[n.Node] = []  # keeps memo keys alive
+        self.scratch: dict = {}
 
     def __call__(self, node: n.Node) -> Any:
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
-        value = self._eval(node)
-        self.memo[key] = value
-        self._keep.append(node)
-        return value
+        return self.compiler(node)(self.values, self.numbers, self.branches, self.scratch)
 
     def signature(self) -> tuple[int, ...]:
         """Which side of its kink each kinked function was on (−1, 0 or 1)."""
         return tuple((b > 0) - (b < 0) for b in self.branches)
-
-    def _eval(self, node: n.Node) -> Any:  # noqa: C901 - one branch per node type
-        N = self.numbers
-        ev = self
-        if isinstance(node, n.Number):
-            return N.number(node.value)
-        if isinstance(node, n.Var):
-            if node.name in self.definitions:  # a definition is computed, whatever value the name had
-                return ev(self.definitions[node.name])
-            return self.values[node.name]
-        if isinstance(node, n.Entry):
-            name, i, j, _ = node.data
-            whole = ev(self.definitions[name]) if name in self.definitions else self.values[name]
-            return whole.at(i - 1, j - 1)
-        if isinstance(node, n.Constant):
-            return N.pi
-        if isinstance(node, n.SizeValue):
-            return N.number(node.dim.at(self.sizes))
-        if isinstance(node, n.Identity):
-            size = node.rows.at(self.sizes)
-            return Arr(size, size, [N.number(1 if i == j else 0) for i in range(size) for j in range(size)])
-        if isinstance(node, (n.Zero, n.Ones)):
-            rows, cols = _shape(node, self.sizes)
-            return Arr(rows, cols, [N.number(0 if isinstance(node, n.Zero) else 1)] * (rows * cols))
-        if isinstance(node, n.Differential):
-            return self.values["d" + node.name]
-        args = node.args
-        if isinstance(node, n.Add):
-            total = ev(args[0])
-            for a in args[1:]:
-                total = _map(lambda x, y: x + y, total, ev(a))
-            return total
-        if isinstance(node, n.Mul):
-            scalars = [ev(a) for a in node.scalars]
-            value: Any = None
-            for a in node.matrices:
-                value = ev(a) if value is None else matmul(value, ev(a))
-            coeff = N.number(1)
-            for s in scalars:
-                coeff = coeff * s
-            if value is None:
-                return N.finite(coeff)
-            return _map(lambda x: N.finite(coeff * x), value)
-        if isinstance(node, n.Hadamard):
-            value = ev(args[0])
-            for a in args[1:]:
-                value = _map(lambda x, y: x * y, value, ev(a))
-            return value
-        if isinstance(node, n.Power):
-            return _map(N.power, ev(args[0]), ev(args[1]))
-        if isinstance(node, n.Apply):
-            values = [ev(a) for a in args]
-            if node.fn == "atan2":
-                return _map(N.atan2, *values)
-            if node.fn in ("max", "min"):
-                return _map(lambda a, b: N.call(node.fn, [a, b], self.branches), *values)
-            return _map(lambda x: N.call(node.fn, [x], self.branches), *values)
-        if isinstance(node, n.Undefined):
-            raise Unevaluable(node.name)
-        if isinstance(node, n.Transpose):
-            return transpose(ev(args[0]))
-        if isinstance(node, n.Inverse):
-            return inverse(ev(args[0]), N)
-        if isinstance(node, n.Det):
-            return det(ev(args[0]), N)
-        if isinstance(node, n.LogDet):
-            value = det(ev(args[0]), N)
-            if value <= 0:
-                raise Invalid("logdet of a matrix whose determinant is not positive")
-            return N.m.log(value)
-        if isinstance(node, n.Trace):
-            a = ev(args[0])
-            return sum(a.at(i, i) for i in range(a.rows)) if isinstance(a, Arr) else a
-        if isinstance(node, n.Diag):
-            v = ev(args[0]).data
-            size = len(v)
-            zero = N.number(0)
-            return Arr(size, size, [v[i] if i == j else zero for i in range(size) for j in range(size)])
-        if isinstance(node, n.DiagPart):
-            a = ev(args[0])
-            return Arr(a.rows, 1, [a.at(i, i) for i in range(a.rows)])
-        if isinstance(node, n.Sum):
-            a = ev(args[0])
-            return sum(a.data, N.number(0)) if isinstance(a, Arr) else a
-        if isinstance(node, n.Norm):
-            a = ev(args[0])
-            data = a.data if isinstance(a, Arr) else [a]
-            if node.p == 1:
-                for x in data:
-                    self.branches.append(x)
-                return sum((abs(x) for x in data), N.number(0))
-            return N.finite(N.m.sqrt(sum((x * x for x in data), N.number(0))))
-        if isinstance(node, n.Softmax):
-            z = ev(args[0]).data
-            top = max(z)
-            e = [N.m.exp(x - top) for x in z]
-            s = sum(e, N.number(0))
-            return Arr(len(z), 1, [x / s for x in e])
-        if isinstance(node, n.Inner):
-            a, b = ev(args[0]), ev(args[1])
-            return sum((x * y for x, y in zip(a.data, b.data)), N.number(0))
-        if isinstance(node, n.Kron):
-            a, b = ev(args[0]), ev(args[1])
-            a = a if isinstance(a, Arr) else Arr(1, 1, [a])
-            b = b if isinstance(b, Arr) else Arr(1, 1, [b])
-            rows, cols = a.rows * b.rows, a.cols * b.cols
-            data = [
-                a.at(i // b.rows, j // b.cols) * b.at(i % b.rows, j % b.cols) for i in range(rows) for j in range(cols)
-            ]
-            return Arr(rows, cols, data)
-        if isinstance(node, n.Vec):
-            a = ev(args[0])
-            return Arr(a.rows * a.cols, 1, [a.at(i, j) for j in range(a.cols) for i in range(a.rows)])
-        if isinstance(node, n.Cases):
-            z = ev(args[0])
-            self.branches.append(z)
-            active = ev(args[1])
-            return active if z > 0 else _map(lambda x: N.number(0), active)
-        if isinstance(node, n.Stack):
-            blocks = [ev(a) for a in args]
-            blocks = [b if isinstance(b, Arr) else Arr(1, 1, [b]) for b in blocks]
-            if node.axis == "rows":
-                data = [x for b in blocks for x in b.data]
-                value = Arr(sum(b.rows for b in blocks), blocks[0].cols, data)
-            else:
-                rows = blocks[0].rows
-                data = [x for i in range(rows) for b in blocks for x in b.data[i * b.cols : (i + 1) * b.cols]]
-                value = Arr(rows, sum(b.cols for b in blocks), data)
-            return value.data[0] if value.rows == value.cols == 1 else value
-        raise Unevaluable(type(node).__name__)
 
 
 def flat(value: Any) -> list:

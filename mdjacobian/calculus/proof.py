@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import BlockError
 from . import nodes as n
-from .numeric import Arr, Evaluator, Invalid, Numbers, Unevaluable, flat, matmul, transpose
+from .numeric import Arr, Compiler, Invalid, Numbers, Unevaluable, flat, matmul, transpose
 
 ATTEMPTS = 48
 """Random points tried per size assignment before giving up on finding a valid one."""
@@ -130,6 +130,17 @@ def _norm(values: list) -> float:
     return max((abs(float(v)) for v in values), default=0.0)
 
 
+@dataclass
+class _Estimate:
+    numbers: Numbers
+    point: dict[str, Any]
+    directions: list
+    seconds: list | None
+    richardson: list
+    noise: float
+    fscale: float
+
+
 class Prover:
     """Runs the claims of one block at its sizes and points."""
 
@@ -150,6 +161,7 @@ class Prover:
         self.constrain = constrain
         self.fixed = fixed  # a given point (at:), in exact numbers
         self.points_per_size = points_per_size or (1 if sizes else 3)
+        self.compilers: dict[tuple, Compiler] = {}
 
     def run(self) -> Proof:
         assignments = size_assignments(self.sizes, self.rng)
@@ -177,38 +189,61 @@ class Prover:
             self.constrain(values, assignment, numbers)
         return values
 
+    def compiler(self, sizes: Mapping[str, int], definitions: Mapping[str, n.Node]) -> Compiler:
+        key = (tuple(sorted(sizes.items())), id(definitions))
+        if key not in self.compilers:
+            self.compilers[key] = Compiler(sizes, definitions)
+        return self.compilers[key]
+
     def _try_point(self, assignment: Mapping[str, int], attempt: int) -> bool | None:
-        floats = Numbers()
-        values = self.point(assignment, attempt, floats)
+        values = self.point(assignment, attempt, Numbers())
+        groups: dict[tuple, list[Claim]] = {}
         for claim in self.claims:
-            for _ in range(DIRECTIONS if claim.order == 1 else 1):
-                verdict = self.check(claim, values, assignment)
-                if verdict is not True:
+            key = (claim.function, tuple(v.name for v in claim.variables), claim.order, id(claim.definitions))
+            groups.setdefault(key, []).append(claim)
+        for claims in groups.values():
+            for _ in range(DIRECTIONS if claims[0].order == 1 else 1):
+                if self.check_group(claims, values, assignment) is not True:
                     return None
         return True
 
-    # -- one claim, one direction ---------------------------------------------------------------------
-    def check(self, claim: Claim, values: dict[str, Any], sizes: Mapping[str, int]) -> bool | None:
-        """True when the claim holds along a random direction; None when this point cannot tell."""
-        shapes = [(v.rows.at(sizes), v.cols.at(sizes)) for v in claim.variables]
+    # -- claims on one function, along one direction ----------------------------------------------------
+    def check_group(self, claims: list[Claim], values: dict[str, Any], sizes: Mapping[str, int]) -> bool | None:
+        """True when every claim holds along one random direction; None when this point cannot tell.
+
+        The function's differences are computed once for all claims on it; a claim the floats
+        cannot decide is redone alone with more digits.
+        """
+        first = claims[0]
+        shapes = [(v.rows.at(sizes), v.cols.at(sizes)) for v in first.variables]
         u = [_direction(s, self.rng) for s in shapes]
-        w = [_direction(s, self.rng) for s in shapes] if claim.order == 2 else None
-        scale = max([1.0] + [_norm(flat(values[v.name])) for v in claim.variables])
-        fscale = None
-        for level in range(3):
-            try:
-                result = self._compare(claim, values, sizes, u, w, level, scale, fscale)
-            except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
-                return None
-            if result == "kink":
-                return None
-            if isinstance(result, tuple):
-                state, fscale = result
+        w = [_direction(s, self.rng) for s in shapes] if first.order == 2 else None
+        scale = max([1.0] + [_norm(flat(values[v.name])) for v in first.variables])
+        scale /= max([1.0] + [_norm(flat(d)) for d in u])  # a step of the same size, whatever the direction
+        try:
+            shared = self._estimate(first, values, sizes, u, w, 0, scale, None)
+        except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
+            return None
+        if shared is None:
+            return None
+        for claim in claims:
+            estimate = shared
+            for level in range(3):
+                try:
+                    if level:
+                        estimate = self._estimate(claim, values, sizes, u, w, level, scale, estimate.fscale)
+                        if estimate is None:
+                            return None
+                    state = self._judge(claim, estimate, level, sizes)
+                except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
+                    return None
                 if state == "pass":
-                    return True
+                    break
                 if state == "mismatch" and level == 2:
                     raise self._mismatch(claim, values)
-        return None
+            else:
+                return None
+        return True
 
     def _mismatch(self, claim: Claim, values: Mapping[str, Any]) -> Mismatch:
         shown = ", ".join(
@@ -220,21 +255,22 @@ class Prover:
             "this is a bug in mdjacobian, please report the block"
         )
 
-    def _compare(self, claim, values, sizes, u, w, level, scale, fscale):  # noqa: ANN001, ANN202
+    def _estimate(self, claim, values, sizes, u, w, level, scale, fscale):  # noqa: ANN001, ANN202
+        """Central differences of the claim's function along u (and w), refined by Richardson extrapolation."""
         if level == 0:
             numbers = Numbers()
-            h = 1e-3 * scale if claim.order == 1 else 1e-2 * scale
+            h = 2e-4 * scale if claim.order == 1 else 4e-3 * scale
         else:
             extra = max(0, math.ceil(math.log10(max(1.0, fscale or 1.0))))
-            exponent = 12 if level == 1 else 30
+            h_digits = 12 if level == 1 else 30
             if claim.order == 2:
-                exponent //= 2
-            h_digits = exponent
+                h_digits //= 2
             numbers = Numbers(digits=30 + extra + (2 if claim.order == 1 else 3) * h_digits)
             h = numbers.number(10) ** (-h_digits) * numbers.convert(scale)
         point = {k: _convert(v, numbers) for k, v in values.items()}
         directions = [_convert(d, numbers) for d in u]
         seconds = [_convert(d, numbers) for d in w] if w else None
+        function = self.compiler(sizes, claim.definitions)(claim.function)
 
         def f(shift_u, shift_w=0) -> tuple[list, tuple]:  # noqa: ANN001
             moved = dict(point)
@@ -243,18 +279,15 @@ class Prover:
                 if seconds:
                     value = _combine(value, seconds[i], shift_w)
                 moved[var.name] = value
-            ev = Evaluator(moved, sizes, claim.definitions, numbers)
-            out = flat(ev(claim.function))
-            return out, ev.signature()
+            branches: list = []
+            out = flat(function(moved, numbers, branches, {}))
+            return out, tuple((b > 0) - (b < 0) for b in branches)
 
         base, signature = f(0)
-        fscale = max([_norm(base), 1.0])
         if any(s == 0 for s in signature):
-            return "kink"
-        ev = Evaluator(point, sizes, claim.definitions, numbers)
-        formula = self._applied(claim, ev, point, directions, seconds, sizes, numbers)
+            return None  # on a kink
 
-        def estimate(step):  # noqa: ANN001, ANN202
+        def differences(step):  # noqa: ANN001, ANN202
             if claim.order == 1:
                 up, s1 = f(step)
                 down, s2 = f(-step)
@@ -269,35 +302,40 @@ class Prover:
                 return None
             return [(a - b - c + d) / (4 * step * step) for a, b, c, d in zip(pp, pm, mp_, mm)]
 
-        coarse, fine = estimate(h), estimate(h / 2)
+        coarse, fine = differences(h), differences(h / 2)
         if coarse is None or fine is None:
-            return "kink"
+            return None  # a step crosses a kink
+        fscale = max([_norm(base), 1.0])
         richardson = [(4 * b - a) / 3 for a, b in zip(coarse, fine)]
-        noise = _norm([r - b for r, b in zip(richardson, fine)])
-        noise += float(numbers.eps) * fscale * 16 / float(h) ** claim.order
-        error = _norm([x - y for x, y in zip(formula, richardson)])
-        size = max(_norm(formula), _norm(richardson))
-        if error == 0 and size == 0:
-            return ("pass", fscale)
-        if error <= TOLERANCE * size + 4 * noise and noise <= TOLERANCE * size:
-            return ("pass", fscale)
-        if level == 2 and size <= 1e-25 * fscale and error <= 1e-25 * fscale:
-            return ("pass", fscale)  # both zero, to the precision of the function's own size
-        if error > 100 * noise + TOLERANCE * size:
-            return ("mismatch", fscale)
-        return ("unsure", fscale)
+        noise = _norm([r - b for r, b in zip(richardson, fine)]) + float(numbers.eps) * fscale * 16 / float(h) ** claim.order
+        return _Estimate(numbers, point, directions, seconds, richardson, noise, fscale)
 
-    def _applied(self, claim, ev, point, directions, seconds, sizes, numbers) -> list:  # noqa: ANN001
+    def _judge(self, claim: Claim, e: _Estimate, level: int, sizes: Mapping[str, int]) -> str:
+        formula = self._applied(claim, e.point, e.directions, e.seconds, sizes, e.numbers)
+        error = _norm([x - y for x, y in zip(formula, e.richardson)])
+        size = max(_norm(formula), _norm(e.richardson))
+        if error == 0 and size == 0:
+            return "pass"
+        if error <= TOLERANCE * size + 4 * e.noise and e.noise <= TOLERANCE * size:
+            return "pass"
+        if level == 2 and size <= 1e-25 * e.fscale and error <= 1e-25 * e.fscale:
+            return "pass"  # both zero, to the precision of the function's own size
+        if error > 100 * e.noise + TOLERANCE * size:
+            return "mismatch"
+        return "unsure"
+
+    def _applied(self, claim, point, directions, seconds, sizes, numbers) -> list:  # noqa: ANN001
         """The shown derivative applied to the direction, as the layout reads it."""
+        compiler = self.compiler(sizes, claim.definitions)
         if claim.layout == "differential":
             moved = dict(point)
             for var, d in zip(claim.variables, directions):
                 moved["d" + var.name] = d
-            return flat(Evaluator(moved, sizes, claim.definitions, numbers)(claim.derivative))
+            return flat(compiler(claim.derivative)(moved, numbers, [], {}))
         if callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
             matrix = claim.derivative(point, numbers)
         else:
-            matrix = ev(claim.derivative)
+            matrix = compiler(claim.derivative)(point, numbers, [], {})
         if claim.layout == "denominator":
             matrix = transpose(matrix)
         if claim.order == 2:

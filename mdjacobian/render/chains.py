@@ -81,7 +81,7 @@ def _outcome(d: Derivation) -> str:
     """The product written in the variables: the result in matrix notation, or its entries."""
     part = d.parts[0]
     forms = [p.form for p in d.parts]
-    if all(f is not None for f in forms) and (d.symbolic or any(shows_vectors(f) for f in forms)):  # type: ignore[arg-type]
+    if all(p.shows_form for p in d.parts):
         tex = printer(d)
         if len(forms) == 1:
             return tex.doprint(forms[0])  # type: ignore[arg-type]

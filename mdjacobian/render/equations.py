@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calculus import nodes as n
-from .notation import LABELS, function_name, left_side, overall_kind, printer, shows_vectors
+from .notation import LABELS, function_name, left_side, overall_kind, printer
 from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def partials(d: Derivation) -> str:
 
 def _form_tex(d: Derivation, parts: tuple[Part, ...]) -> str | None:
     """The matrix form of the whole derivative: one part's, or the parts side by side."""
-    if any(p.form is None for p in parts) or not any(shows_vectors(p.form) for p in parts):  # type: ignore[arg-type]
+    if not all(p.shows_form for p in parts):
         return None
     tex = printer(d)
     forms = [tex.doprint(p.form) for p in parts]  # type: ignore[arg-type]
@@ -86,7 +86,7 @@ def equations(d: Derivation) -> list[str]:
         right = []
         if part.components is not None:
             right.append(components_tex(part.components))
-        if part.form is not None and (part.components is None or shows_vectors(part.form)):
+        if part.shows_form:
             form = tex.doprint(part.form)
             if form not in right:
                 right.append(form)

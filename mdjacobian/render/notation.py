@@ -89,9 +89,7 @@ def left_side(d: Derivation, kind: str, outputs: tuple[str, ...], variables: lis
 
 def shows_vectors(node: n.Node) -> bool:
     """A form worth printing beside the components: it names a vector or matrix as a whole."""
-    return any(isinstance(x, n.Var) and not x.is_scalar for x in node.walk()) or any(
-        isinstance(x, (n.Identity, n.Diag, n.Ones, n.Zero)) for x in node.walk()
-    )
+    return n.names_arrays(node)
 
 
 def overall_kind(d: Derivation) -> str:
