@@ -1,12 +1,16 @@
-"""The pipeline in one call: block text -> language -> calculus -> Result or HTML."""
+"""The pipeline in one call: block text -> language -> calculus -> Result or HTML.
+
+Both entry points compute the block in a worker process (:mod:`mdjacobian.workers`), which is
+killed at the time limit, unless ``Limits(isolated=False)`` asks for this process.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import BlockError
-from .limits import Limits, run_with_time_limit
+from . import workers
+from .limits import Limits
 from .options import Options
 
 if TYPE_CHECKING:
@@ -17,23 +21,43 @@ T = TypeVar("T")
 
 
 def guarded(work: Callable[[], T], limits: Limits) -> T:
-    """Run ``work`` under the time limit; anything SymPy raises becomes a BlockError."""
-    try:
-        return run_with_time_limit(work, limits.timeout)
-    except BlockError:
-        raise
-    except RecursionError:
-        raise BlockError("the expression is too deeply nested to compute") from None
-    except Exception as exc:  # SymPy can fail in many ways; an author should see a message, not a traceback.
-        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})") from None
+    """Run ``work`` in this process under the time limit; anything it raises becomes a BlockError.
+
+    For work that cannot be named for a worker; :func:`evaluate` and :func:`render_block` are bounded for real.
+    """
+    from .limits import run_with_time_limit
+
+    with workers._in_process:
+        return workers.converted(lambda: run_with_time_limit(work, limits.timeout))
 
 
 def derive(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Derivation:
-    """Read and derive a block: the language layer, then the calculus."""
+    """Read and derive a block in this process: the language layer, then the calculus. Unbounded in time."""
     from .calculus.engine import derive as derive_block
     from .language import read_block
 
     return derive_block(read_block(source, given, defaults, limits), limits)
+
+
+def result_here(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:
+    """:func:`evaluate`'s work, done in the process that calls it (a worker, usually)."""
+    from .result import Result
+
+    return Result(derive(source, given, defaults, limits))
+
+
+def html_here(
+    source: str,
+    given: Mapping[str, object],
+    defaults: Options | None,
+    limits: Limits,
+    classes: list[str] | None,
+    id_value: str,
+) -> str:
+    """:func:`render_block`'s work, done in the process that calls it (a worker, usually)."""
+    from .render import render_html
+
+    return render_html(derive(source, given, defaults, limits), classes=classes, id_value=id_value)
 
 
 def evaluate(
@@ -43,7 +67,7 @@ def evaluate(
 
     Args:
         source: the block's text, e.g. ``"f(x, y) = 3x^2 y\\ng(x, y) = 2x + y^8"``.
-        limits: size and time bounds; :class:`~mdjacobian.limits.Limits` defaults when omitted.
+        limits: size, time and memory bounds; :class:`~mdjacobian.limits.Limits` defaults when omitted.
         defaults: option values a host configures site-wide; the block's own lines override them.
         **options: block options (``wrt``, ``at``, ``layout``, ``show``, ``output``, ``derivative``,
             ``assume``) as text or Python values (``wrt=["x", "y"]``, ``at={"x": 1}``); a block line
@@ -52,11 +76,9 @@ def evaluate(
     Raises:
         BlockError: the block is invalid or went past a limit; ``.line`` names the line.
     """
-    from .result import Result
-
     limits = limits or Limits()
     given = {key: value for key, value in options.items() if value is not None}
-    return guarded(lambda: Result(derive(source, given, defaults, limits)), limits)
+    return workers.run(f"{__name__}:result_here", (source, given, defaults, limits), limits)
 
 
 def render_block(
@@ -68,10 +90,6 @@ def render_block(
     id_value: str = "",
 ) -> str:
     """Compute a block and return its HTML; raises BlockError for the host to report."""
-    from .render import render_html
-
     limits = limits or Limits()
-    return guarded(
-        lambda: render_html(derive(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
-        limits,
-    )
+    args = (source, dict(given or {}), defaults, limits, list(classes or []), id_value)
+    return workers.run(f"{__name__}:html_here", args, limits)

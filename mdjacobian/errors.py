@@ -35,6 +35,17 @@ class BlockError(ValueError):
             self.args = (f"line {line}: {self.reason}",)
         return self
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors travel back from worker processes; rebuild them with every attribute, not from args.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[BlockError], args: tuple[object, ...], state: dict[str, object]) -> BlockError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class LimitError(BlockError):
     """A block went past one of the configured limits (size, depth, magnitude or time)."""

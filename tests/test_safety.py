@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import json
 import os
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +31,8 @@ TIMEOUT = 2.0
 SLACK = 5.0
 """Generous allowance on top of the time limit: wall-clock assertions must never be tight."""
 FAST = Limits(timeout=TIMEOUT)
+HERE = Limits(timeout=TIMEOUT, isolated=False)
+"""In this process, where spies can watch the pipeline; a worker runs the very same code."""
 
 x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
 
@@ -236,7 +236,7 @@ def test_no_path_reaches_eval_exec_sympify_or_parse_expr(monkeypatch, tmp_path) 
 
     # Warm up first, so the lazy imports of the ordinary path are done before the spies go in.
     for source in ORDINARY:
-        render_block(source, limits=FAST)
+        render_block(source, limits=HERE)
     calls: list[tuple[str, object]] = []
 
     def spy(name: str, real, only_text: bool):
@@ -268,16 +268,16 @@ def test_no_path_reaches_eval_exec_sympify_or_parse_expr(monkeypatch, tmp_path) 
             for attr, real in originals.items():
                 if getattr(module, attr, None) is real:
                     patch.setattr(module, attr, spy(f"{module_name}.{attr}", real, only_text=True))
-        results = [evaluate(source, limits=FAST) for source in ORDINARY]
-        pages = [render_block(source, limits=FAST) for source in ORDINARY]
+        results = [evaluate(source, limits=HERE) for source in ORDINARY]
+        pages = [render_block(source, limits=HERE) for source in ORDINARY]
         for payload in CODE_EXECUTION + KEYWORD_CONSTRUCTS + ["f = eval(x)", "f = exec(x)\nwrt: x"]:
             source = payload.replace(MARKER, str(marker))
-            outcome(source)
+            outcome(source, HERE)
             try:
-                render_block(source, limits=FAST)
+                render_block(source, limits=HERE)
             except BlockError:
                 pass
-        outcome("f(x) = x", at="x = eval('1')")
+        outcome("f(x) = x", HERE, at="x = eval('1')")
         # The spies really are live: SymPy's own entry points now refuse text.
         for probe in (lambda: sp.sympify("x"), lambda: sympy_parser.parse_expr("x"), lambda: eval("1")):
             try:
@@ -290,6 +290,15 @@ def test_no_path_reaches_eval_exec_sympify_or_parse_expr(monkeypatch, tmp_path) 
     assert all(isinstance(r, Result) for r in results)
     assert all(isinstance(p, str) and "jacobian" in p for p in pages)
     assert not marker.exists()
+
+
+def test_a_worker_runs_only_functions_of_the_package() -> None:
+    from mdjacobian import workers
+
+    for target in ("os:system", "builtins:eval", "mdjacobianx.api:html_here", "mdjacobian.api:html here"):
+        with pytest.raises(ValueError):
+            workers._resolve(target)
+    assert workers._resolve("mdjacobian.api:html_here").__name__ == "html_here"
 
 
 def test_blocks_leave_no_side_effects(monkeypatch, tmp_path) -> None:
@@ -567,56 +576,90 @@ def test_a_timeout_leaves_sympy_usable() -> None:
     assert no_watchdog_left()
 
 
-CHILD = textwrap.dedent(
-    """
-    import json, sys, time
-    from mdjacobian import BlockError, LimitError, Limits, evaluate
-    start = time.monotonic()
-    try:
-        evaluate(sys.argv[1], limits=Limits(timeout=float(sys.argv[2])))
-        kind, limit = "result", None
-    except LimitError as exc:
-        kind, limit = "LimitError", exc.limit
-    except BlockError:
-        kind, limit = "BlockError", None
-    print(json.dumps({"kind": kind, "limit": limit, "elapsed": time.monotonic() - start}))
-    """
-)
-
-
-def _run_isolated(source: str, seconds: float, wall: float) -> dict | None:
-    """Evaluate in a child process (capped in memory) that is killed after ``wall`` seconds; None if it was."""
-
-    def cap_memory() -> None:  # pragma: no cover - runs in the child
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
-
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, source, str(seconds)],
-            capture_output=True,
-            text=True,
-            timeout=wall,
-            preexec_fn=cap_memory if os.name == "posix" else None,
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_isolated_runner_reports_a_limit() -> None:
-    report = _run_isolated("f(x) = 9^9^9 x", 1.0, 60)
-    assert report is not None and report["kind"] == "LimitError" and report["limit"] == "max_exponent"
+def test_a_limit_inside_a_worker_comes_back_whole() -> None:
+    error = block_error("f(x) = 9^9^9 x")
+    assert isinstance(error, LimitError) and error.limit == "max_exponent" and error.line == 1
 
 
 def test_intermediates_cannot_build_a_huge_number() -> None:
-    source = "u = 9^999\nv = u^999\nf(x) = v^999 x"
-    report = _run_isolated(source, 1.0, 1.0 + SLACK + 1.5)  # + 1.5 s to start Python and import SymPy
-    assert report is not None, "the block outlasted its time limit by more than the slack"
-    assert report["elapsed"] < 1.0 + SLACK
-    assert report["kind"] == "LimitError"
+    result, elapsed = timed("u = 9^999\nv = u^999\nf(x) = v^999 x", Limits(timeout=1.0))
+    assert elapsed < 1.0 + SLACK
+    assert isinstance(result, LimitError)
+
+
+def _worker_pids() -> set[int]:
+    from mdjacobian import workers
+
+    return {worker.process.pid for worker in workers.pool()._idle}
+
+
+def test_a_worker_past_the_time_limit_is_killed_and_replaced() -> None:
+    evaluate("f(x) = x")
+    before = _worker_pids()
+    result, elapsed = timed(SLOW[0][1], Limits(timeout=0.5))
+    assert isinstance(result, LimitError) and result.limit == "timeout"
+    assert elapsed < 0.5 + SLACK
+    assert before and not before & _worker_pids()  # the worker that timed out is gone
+    for pid in before:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
+
+
+def test_a_worker_that_dies_is_a_block_error_and_the_next_block_works() -> None:
+    import signal
+
+    evaluate("f(x) = x")
+    (pid,) = _worker_pids() or {None}
+    killer = threading.Timer(0.3, os.kill, (pid, signal.SIGKILL))
+    killer.start()
+    result, elapsed = timed(SLOW[0][1], Limits(timeout=30))
+    killer.join()
+    assert isinstance(result, BlockError) and "stopped unexpectedly" in str(result) and "signal 9" in str(result)
+    assert elapsed < 30
+    assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
+
+
+def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
+    # A cap below what the worker holds after importing SymPy (about 60 MB): the block's first large
+    # allocations fail inside the worker, and the caller gets a BlockError, not a MemoryError.
+    source = "x in R^80\nf = [" + ", ".join(f"x{i} x{i % 80 + 1}" for i in range(1, 81)) + "]"
+    limits = Limits(timeout=120, max_memory_mb=45, max_functions=100, max_variables=100, max_line_chars=10_000)
+    result = outcome(source, limits)
+    assert isinstance(result, LimitError) and result.limit == "max_memory_mb", result
+    assert evaluate("f(x) = x^2").matrix == sp.Matrix([[2 * x]])
+
+
+def test_blocks_in_many_threads_give_the_bytes_they_give_alone() -> None:
+    sources = [*ORDINARY, "f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2"] * 3
+    alone = [render_block(source, limits=FAST) for source in sources]
+    together: list[str | None] = [None] * len(sources)
+
+    def work(index: int) -> None:
+        together[index] = render_block(sources[index], limits=FAST)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert together == alone
+
+
+def test_in_process_blocks_in_many_threads_give_the_bytes_they_give_alone() -> None:
+    sources = ["f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2", "f(x) = sin(x)\nat: x = 0"] * 6
+    alone = [render_block(source, limits=HERE) for source in sources]
+    together: list[str | None] = [None] * len(sources)
+
+    def work(index: int) -> None:
+        together[index] = render_block(sources[index], limits=HERE)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert together == alone
 
 
 # -- the watchdog itself --------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..api import derive, guarded
+from .. import workers
+from ..api import derive
 from ..errors import BlockError
 from ..limits import Limits
 from ..options import CHOICES, split_top_level
@@ -52,6 +53,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def formatted(source: str, options: dict[str, str], limits: Limits, form: str) -> str:
+    """The block computed and written in ``form``: the work a worker does for the command line."""
+    from ..result import Result
+
+    result = Result(derive(source, options, None, limits))
+    if form == "tex":
+        return result.tex
+    if form == "mathml":
+        return result.mathml
+    if form == "numpy":
+        return result.numpy
+    if form == "sympy":
+        shown = result.matrix if result.matrix is not None else result.at_sizes(**dict.fromkeys(result.block.sizes, 3))
+        return repr(shown if result.value is None else (shown, result.value))
+    from ..render.text import to_text
+
+    return to_text(result.derivation)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 for a bad block)."""
     args = _parser().parse_args(argv)
@@ -60,25 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = {k: v for k, v in pairs if v}
     limits = Limits(timeout=args.timeout) if args.timeout is not None else Limits()
 
-    def run() -> str:  # computing and formatting, both under the time limit
-        from ..result import Result
-
-        result = Result(derive(source, options, None, limits))
-        if args.format == "tex":
-            return result.tex
-        if args.format == "mathml":
-            return result.mathml
-        if args.format == "numpy":
-            return result.numpy
-        if args.format == "sympy":
-            shown = result.matrix if result.matrix is not None else result.at_sizes(**dict.fromkeys(result.block.sizes, 3))
-            return repr(shown if result.value is None else (shown, result.value))
-        from ..render.text import to_text
-
-        return to_text(result.derivation)
-
     try:
-        output = guarded(run, limits)
+        output = workers.run(f"{__name__}:formatted", (source, options, limits, args.format), limits)
     except BlockError as error:
         print(f"mdjacobian: {error}", file=sys.stderr)
         return 1
