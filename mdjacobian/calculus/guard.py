@@ -88,3 +88,33 @@ def substitute(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic], limit: int)
         return out
 
     return go(expr)
+
+
+def written(expr: sp.Basic) -> str:
+    """An expression as a block would write it: ``sqrt(x)``, ``x^(1/3)``, ``acos(2)``."""
+    return sp.sstr(expr).replace("**", "^")
+
+
+def unreal(value: sp.Basic) -> str | None:
+    """Why a constant has no real, finite value (``"is not real"``), or None when it has one.
+
+    Exact first, so sin(pi) is 0 and cot(pi) undefined; a value SymPy cannot decide is computed to
+    30 digits and judged by its imaginary part.
+    """
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return "has no finite value"
+    if isinstance(value, sp.MatrixBase):
+        return next((why for why in map(unreal, value) if why), None)
+    if value.free_symbols or value.has(sp.core.function.AppliedUndef):
+        return None
+    real = value.is_extended_real
+    if real is True:
+        return None
+    if real is None:
+        approx = value.evalf(30)
+        if not approx.is_number:
+            return None
+        re, im = approx.as_real_imag()
+        if im == 0 or abs(im) <= 1e-25 * max(1, abs(re)):
+            return None
+    return "is not real"
