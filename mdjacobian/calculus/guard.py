@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from ..errors import LimitError
 
@@ -90,9 +91,25 @@ def substitute(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic], limit: int)
     return go(expr)
 
 
+class _Written(StrPrinter):
+    """SymPy's plain printer with the block language's names: abs, max, min, ``^`` for powers."""
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        return f"Heaviside({self._print(expr.args[0])})"
+
+
 def written(expr: sp.Basic) -> str:
-    """An expression as a block would write it: ``sqrt(x)``, ``x^(1/3)``, ``acos(2)``."""
-    return sp.sstr(expr).replace("**", "^")
+    """An expression as a block would write it: ``sqrt(x)``, ``x^(1/3)``, ``max(x, 2*x)``."""
+    return _Written().doprint(expr).replace("**", "^")
 
 
 def unreal(value: sp.Basic) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sympy as sp
 
 import mdjacobian
 from mdjacobian.errors import BlockError
@@ -38,3 +39,81 @@ def test_a_constant_with_no_real_value_is_an_error_on_its_line(source: str, line
 def test_a_real_constant_is_kept() -> None:
     result = mdjacobian.evaluate("f(x) = x + exp(2) + sin(pi/7) + acos(1/3)")
     assert result.matrix[0, 0] == 1
+
+
+# -- honest values at a point ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("f(x) = sqrt(x)\nat: x = -1", "not real at x = -1: sqrt(x) is defined for x ≥ 0"),
+        ("f(x) = acos(x)\nat: x = 2", "not real at x = 2: acos(x) is defined for -1 ≤ x ≤ 1"),
+        ("f(x) = x^(1/3)\nat: x = -1", "not real at x = -1: x^(1/3) is defined for x ≥ 0"),
+        ("f(x) = log(x) + x\nat: x = -2", "log(x) is defined for x > 0"),
+        ("f(x) = g(x^2)\nat: x = 1", "no numeric value at x = 1: it involves the abstract function g"),
+        ("f(x, y) = step(x) y\nat: x = 0, y = 2", "no numeric value"),
+    ],
+)
+def test_a_value_that_is_not_a_real_number_is_an_error(source: str, reason: str) -> None:
+    with pytest.raises(BlockError) as caught:
+        mdjacobian.evaluate(source)
+    assert reason in str(caught.value)
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "kink"),
+    [
+        ("f(x) = max(x, 2x)\nat: x = 0", "max(x, 2*x)"),
+        ("f(x, y) = max(x, y)\nat: x = 1, y = 1", "max(x, y)"),
+        ("f(a) = max(a^2, sqrt(a))\nat: a = 1", "max("),
+        ("f(x) = abs(x)\nat: x = 0", "abs(x)"),
+        ("f(x, y) = Heaviside(x) y\nat: x = 0, y = 2", "Heaviside(x)"),
+        ("f(x) = min(x, 0) + 3x\nat: x = 0", "min("),
+    ],
+)
+def test_a_point_on_a_kink_without_a_derivative_is_an_error(source: str, kink: str) -> None:
+    with pytest.raises(BlockError, match="the derivative does not exist") as caught:
+        mdjacobian.evaluate(source)
+    assert kink in str(caught.value)
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("f(x) = x abs(x)\nat: x = 0", [[0]]),  # a kink with a derivative across it
+        ("f(x) = max(x, 0)^2\nat: x = 0", [[0]]),
+        ("f(x, y) = Heaviside(x) y\nat: x = 1, y = 2", [[0, 1]]),
+        ("f(x, y) = Heaviside(x) y\nat: x = -1, y = 2", [[0, 0]]),
+        ("f(x) = sign(x) abs(x)^(1/3)\nat: x = -8", [[sp.Rational(1, 12)]]),  # the real cube root
+        ("f(x) = x^(1/3)\nat: x = 8", [[sp.Rational(1, 12)]]),
+    ],
+)
+def test_a_value_with_a_derivative_is_shown(source: str, expected: list) -> None:
+    assert mdjacobian.evaluate(source).value == sp.Matrix(expected)
+
+
+def test_heaviside_is_zero_at_zero_in_the_function_and_its_derivative() -> None:
+    result = mdjacobian.evaluate("f(x, y) = Heaviside(x) y\nat: x = 0, y = 0")
+    assert result.value == sp.Matrix([[0, 0]])  # f(0, y) = 0 for every y: ∂f/∂y = θ(0) = 0
+
+
+def test_a_wrong_value_at_the_point_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mdjacobian.calculus import guard
+
+    real = guard.substitute
+
+    def off(expr, mapping, limit):  # noqa: ANN001, ANN202 - the value, one part in a million off
+        return real(expr, mapping, limit) * (1 + sp.Rational(1, 10**6))
+
+    monkeypatch.setattr(guard, "substitute", off)
+    with pytest.raises(BlockError, match="numerical check failed: the Jacobian at x = 1/2"):
+        mdjacobian.evaluate("f(x) = sin(x) + x^3\nat: x = 1/2")
+
+
+def test_the_value_at_a_point_of_a_steep_or_huge_function_passes() -> None:
+    assert mdjacobian.evaluate("f(x) = x + 10^30\nat: x = 2").value[0, 0] == 1
+    assert mdjacobian.evaluate("f(x) = sin(10^15 x)\nat: x = 1/3").value is not None
+    assert mdjacobian.evaluate("f(x, y) = cot(cot(y)/x)\nat: x = 1/4, y = -1").value.shape == (1, 2)
