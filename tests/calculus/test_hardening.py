@@ -117,3 +117,35 @@ def test_the_value_at_a_point_of_a_steep_or_huge_function_passes() -> None:
     assert mdjacobian.evaluate("f(x) = x + 10^30\nat: x = 2").value[0, 0] == 1
     assert mdjacobian.evaluate("f(x) = sin(10^15 x)\nat: x = 1/3").value is not None
     assert mdjacobian.evaluate("f(x, y) = cot(cot(y)/x)\nat: x = 1/4, y = -1").value.shape == (1, 2)
+
+
+# -- names that are also TeX commands -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("frac(x) = x^2", ["frac"]),
+        ("f(re, im) = re im", ["re", "im"]),
+        ("f(x, y) = frac(x, y)", ["frac"]),
+        ("f(x) = re(x) + im(x) + root(x) + ln2(x)", ["re", "im", "root"]),
+        ("f(left, over) = left^2 over", ["left", "over"]),
+        ("x in R^2\nf(x) = frac(x1, x2) + re(x1)", ["frac", "re"]),
+        ("f(int, root) = int root", ["int", "root"]),
+    ],
+)
+def test_names_that_are_tex_commands_render_in_both_outputs(source: str, names: list[str]) -> None:
+    from mdjacobian.api import render_block
+    from mdjacobian.render.mathml import tex_to_mathml
+
+    result = mdjacobian.evaluate(source)
+    for name in names:
+        assert f"\\partial \\{name}" not in result.tex and f"\\{name}{{\\left(" not in result.tex
+    for tex in result.equations:
+        mathml = tex_to_mathml(tex)  # raises on TeX the converter cannot parse
+        assert "merror" not in mathml
+    page = render_block(source, {"output": "mathml"})
+    text = "".join(__import__("re").findall(r">([^<]*)<", page))
+    for name in names:
+        assert name in text
+    assert "arithmatex" in render_block(source, {"output": "tex"})
