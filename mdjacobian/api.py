@@ -69,9 +69,13 @@ def render_block(
 ) -> str:
     """Compute a block and return its HTML; raises BlockError for the host to report."""
     from .render import render_html
+    from .render.html import check_output
 
     limits = limits or Limits()
     return guarded(
-        lambda: render_html(derive(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
+        lambda: check_output(
+            render_html(derive(source, given or {}, defaults, limits), classes=classes, id_value=id_value),
+            limits.max_output_chars,
+        ),
         limits,
     )

@@ -35,6 +35,8 @@ class Limits:
     """Size of any one expression, counted in SymPy tree nodes."""
     max_functions: int = 24
     max_variables: int = 24
+    max_output_chars: int = 1_000_000
+    """Characters of HTML one block may produce."""
 
     def __post_init__(self) -> None:
         if self.timeout < 0:

@@ -149,3 +149,31 @@ def test_names_that_are_tex_commands_render_in_both_outputs(source: str, names: 
     for name in names:
         assert name in text
     assert "arithmatex" in render_block(source, {"output": "tex"})
+
+
+# -- bounded output -------------------------------------------------------------------------------------
+
+
+def test_the_default_output_limit() -> None:
+    from mdjacobian.limits import Limits
+
+    assert Limits().max_output_chars == 1_000_000
+
+
+@pytest.mark.parametrize("output", ["mathml", "tex"])
+def test_output_past_the_limit_is_a_limit_error(output: str) -> None:
+    import time
+
+    from mdjacobian.api import render_block
+    from mdjacobian.errors import LimitError
+    from mdjacobian.limits import Limits
+
+    source = "\n".join(f"f{i}(x, y) = (12345678901234567890^{40 + i}) x y^{i + 1}" for i in range(3))
+    page = render_block(source, {"output": output})
+    assert len(page) > 6 * 700  # each of the six entries prints a number of about 800 digits
+    start = time.monotonic()
+    with pytest.raises(LimitError) as caught:
+        render_block(source, {"output": output}, limits=Limits(max_output_chars=len(page) - 1))
+    assert caught.value.limit == "max_output_chars"
+    assert str(len(page)) in str(caught.value)
+    assert time.monotonic() - start < 30
