@@ -177,3 +177,35 @@ def test_output_past_the_limit_is_a_limit_error(output: str) -> None:
     assert caught.value.limit == "max_output_chars"
     assert str(len(page)) in str(caught.value)
     assert time.monotonic() - start < 30
+
+
+# -- the check: no false alarms, and wrong derivatives still fail ----------------------------------------
+
+HUGE = ["f(x) = x + 10^30", "f(x) = x + exp(80)", "f(x) = sin(10^15 x)", "f(x, y) = exp(80) x y + y"]
+
+
+@pytest.mark.parametrize("source", HUGE)
+def test_huge_or_steep_functions_pass_the_check(source: str) -> None:
+    assert mdjacobian.evaluate(source).check.checked
+
+
+@pytest.mark.parametrize("source", HUGE)
+@pytest.mark.parametrize("wrong", ["relative", "additive"])
+def test_a_wrong_derivative_fails_the_check(monkeypatch: pytest.MonkeyPatch, source: str, wrong: str) -> None:
+    from mdjacobian.calculus import engine
+
+    real = engine._entries
+
+    def spoiled(matrix):  # noqa: ANN001, ANN202 - the first entry, slightly wrong
+        x = sp.Symbol("x", real=True)
+        first = matrix[0] * (1 + sp.Rational(1, 10**4)) if wrong == "relative" else matrix[0] + x / 10**4 * max(1, abs(matrix[0].subs({s: 1 for s in matrix[0].free_symbols})).evalf())
+        return real(sp.ImmutableMatrix(matrix.rows, matrix.cols, [first, *list(matrix)[1:]]))
+
+    monkeypatch.setattr(engine, "_entries", spoiled)
+    with pytest.raises(BlockError, match="numerical check failed"):
+        mdjacobian.evaluate(source)
+
+
+def test_a_point_outside_the_domain_is_skipped() -> None:
+    result = mdjacobian.evaluate("f(x) = x/log(1 + max(x, 0))")  # undefined for x ≤ 0
+    assert result.check.checked
