@@ -56,8 +56,10 @@ def html_here(
 ) -> str:
     """:func:`render_block`'s work, done in the process that calls it (a worker, usually)."""
     from .render import render_html
+    from .render.html import check_output
 
-    return render_html(derive(source, given, defaults, limits), classes=classes, id_value=id_value)
+    html = render_html(derive(source, given, defaults, limits), classes=classes, id_value=id_value)
+    return check_output(html, limits.max_output_chars)
 
 
 def evaluate(

@@ -35,6 +35,8 @@ class Limits:
     """Size of any one expression, counted in SymPy tree nodes."""
     max_functions: int = 24
     max_variables: int = 24
+    max_output_chars: int = 1_000_000
+    """Characters of HTML one block may produce."""
     max_memory_mb: int = 2048
     """Address space of the worker process that computes a block, in MiB; 0 for no cap."""
     isolated: bool = True

@@ -17,7 +17,8 @@ from ..language import syntax as ast
 from ..limits import Limits
 from ..model import Block, Declaration
 from . import algebra as al
-from .nodes import Constant, Dim, Entry, Node, Number, Stack, Var, shape_text
+from .guard import unreal, written
+from .nodes import Constant, Dim, Entry, Node, Number, SizeValue, Stack, Undefined, Var, shape_text
 
 _SCALAR_FUNCTIONS = {
     "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "sinh", "cosh", "tanh",
@@ -163,6 +164,29 @@ class Builder:
     def __init__(self, model: Model, limits: Limits) -> None:
         self.model = model
         self.limits = limits
+        self._lowering = None
+
+    def real(self, node: Node, where: ast.Expr, fn: str, args: list[Node]) -> Node:
+        """``node``, when it is a constant with a real, finite value; a BlockError when it has none.
+
+        A constant such as log(-pi) or cot(pi) is decided exactly, here, so that no later step
+        meets a complex number or an infinity where the block meant a real one.
+        """
+        if node.has((Var, Entry, Undefined, SizeValue)):
+            return node
+        from .components import Lowering
+
+        if self._lowering is None:
+            self._lowering = Lowering({}, {}, self.limits.max_number_digits)
+        why = unreal(self._lowering(node))
+        if why is None:
+            return node
+        shown = [written(self._lowering(a)) for a in args]
+        if fn in ("^", "/"):
+            text = fn.join(s if s.isalnum() else f"({s})" for s in shown)
+        else:
+            text = f"{fn}({', '.join(shown)})"
+        raise self.fail(f"{text} {why}, so the expression is undefined here", where)
 
     def fail(self, message: str, node: ast.Expr) -> BlockError:
         return BlockError(message, column=getattr(node, "column", None))
@@ -255,7 +279,7 @@ class Builder:
             if not b.is_scalar:
                 raise self.fail(f"'/' by {describe(b)}: write ./ for element-wise division", node)
             self._nonzero(b, node)
-            return self.located(al.divide, node, a, b)
+            return self.real(self.located(al.divide, node, a, b), node, "/", [a, b])
         if op == ".*":
             a, b = self._expand(a, b), self._expand(b, a)
             if a.shape != b.shape:
@@ -278,6 +302,10 @@ class Builder:
     def _nonzero(self, divisor: Node, where: ast.Expr) -> None:
         if al.is_zero(divisor):
             raise self.fail("division by zero", where)
+        if divisor.is_scalar and not divisor.has((Var, Entry, Undefined, SizeValue)):
+            self.real(divisor, where, "", [])
+            if self._lowering(divisor) == 0:
+                raise self.fail("division by zero (the divisor is exactly 0)", where)
 
     def _dot(self, a: Node, b: Node, where: ast.Expr) -> Node:
         if not (a.is_column and b.is_column and a.shape == b.shape):
@@ -303,7 +331,7 @@ class Builder:
             )
         if al.is_zero(base) and isinstance(exponent, Number) and exponent.value < 0:
             raise self.fail("division by zero (0 to a negative power)", node)
-        return self.located(al.power, node, base, exponent)
+        return self.real(self.located(al.power, node, base, exponent), node, "^", [base, exponent])
 
     def _transpose(self, node: ast.Transpose) -> Node:
         operand = self.build(node.operand)
@@ -323,7 +351,7 @@ class Builder:
         name = node.name
         args = [self.build(a) for a in node.args]
         if name in _SCALAR_FUNCTIONS or name in ("ln", "Heaviside", "atan2", "max", "min"):
-            return self._elementwise(name, args, node)
+            return self.real(self._elementwise(name, args, node), node, name, args)
         one = args[0]
         if name == "sum":
             if one.is_scalar:

@@ -419,7 +419,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         elif engine.hessian:
             matrix = parts[0].components
         if block.point is not None:
-            value = _value_at(engine, matrix if matrix is not None else parts[0].components, block)
+            value = _value_at(engine, matrix if matrix is not None else parts[0].components, block, concrete, matrix is not None)
     parts = _mark_shown(parts, matrix is not None)
     proof = engine.prove(function, parts, chain, matrix)
     return Derivation(
@@ -455,8 +455,11 @@ def _replace_form(part: Part, form: n.Node) -> Part:
     return replace(part, form=form)
 
 
-def _value_at(engine: Engine, matrix: sp.ImmutableMatrix, block: Block) -> sp.ImmutableMatrix:
-    """The Jacobian at the block's point, exactly."""
+def _value_at(engine: Engine, matrix: sp.ImmutableMatrix, block: Block, concrete: dict[str, Any], whole: bool) -> sp.ImmutableMatrix:
+    """The Jacobian at the block's point, exactly; real, finite and proven by the function's differences."""
+    from .guard import substitute
+    from .point import abstract, check_function, check_value, describe_point, kinks_at, prove_at
+
     mapping = {}
     for name, expr in block.point or ():
         try:
@@ -464,18 +467,27 @@ def _value_at(engine: Engine, matrix: sp.ImmutableMatrix, block: Block) -> sp.Im
             mapping[symbol(name)] = Lowering({}, {}, engine.limits.max_number_digits)(node)
         except BlockError as exc:
             raise block.locate(exc, "at") from None
-    from .guard import substitute
-
+    limit = engine.limits.max_number_digits
+    functions = concrete["functions"]
     entries = []
-    for entry in matrix:
-        try:
-            value = substitute(entry, mapping, engine.limits.max_number_digits)
-        except BlockError as exc:
-            raise block.locate(exc, "at") from None
-        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise block.locate(BlockError("the Jacobian is undefined at this point (division by zero)"), "at")
-        entries.append(value)
-    return sp.ImmutableMatrix(matrix.rows, matrix.cols, entries)
+    try:
+        for entry in matrix:
+            abstract(entry, describe_point(mapping))
+            value = substitute(entry, mapping, limit)
+            check_value(value, functions, mapping, limit)
+            entries.append(value)
+        result = sp.ImmutableMatrix(matrix.rows, matrix.cols, entries)
+        check_function(functions, mapping, limit)
+        if whole:  # entry (i, j) of the numerator layout is ∂f_i/∂v_j: prove it at the point itself
+            groups = concrete["groups"]
+            variables = [s for g in groups for s in (list(g) if isinstance(g, sp.MatrixBase) else [g])]
+            numerator = result.T if engine.layout == "denominator" and result.shape != (1, 1) and not engine.hessian else result
+            differentiated = [diff(functions[0], v) for v in variables] if engine.hessian else list(functions)
+            where = describe_point(mapping)
+            prove_at(differentiated, variables, numerator, mapping, where, kinks_at(functions, mapping, limit))
+    except BlockError as exc:
+        raise block.locate(exc, "at") from None
+    return result
 
 
 __all__ = ["Derivation", "Engine", "Part", "derive"]

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from ..errors import LimitError
 
@@ -88,3 +89,49 @@ def substitute(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic], limit: int)
         return out
 
     return go(expr)
+
+
+class _Written(StrPrinter):
+    """SymPy's plain printer with the block language's names: abs, max, min, ``^`` for powers."""
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        return f"Heaviside({self._print(expr.args[0])})"
+
+
+def written(expr: sp.Basic) -> str:
+    """An expression as a block would write it: ``sqrt(x)``, ``x^(1/3)``, ``max(x, 2*x)``."""
+    return _Written().doprint(expr).replace("**", "^")
+
+
+def unreal(value: sp.Basic) -> str | None:
+    """Why a constant has no real, finite value (``"is not real"``), or None when it has one.
+
+    Exact first, so sin(pi) is 0 and cot(pi) undefined; a value SymPy cannot decide is computed to
+    30 digits and judged by its imaginary part.
+    """
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return "has no finite value"
+    if isinstance(value, sp.MatrixBase):
+        return next((why for why in map(unreal, value) if why), None)
+    if value.free_symbols or value.has(sp.core.function.AppliedUndef):
+        return None
+    real = value.is_extended_real
+    if real is True:
+        return None
+    if real is None:
+        approx = value.evalf(30)
+        if not approx.is_number:
+            return None
+        re, im = approx.as_real_imag()
+        if im == 0 or abs(im) <= 1e-25 * max(1, abs(re)):
+            return None
+    return "is not real"

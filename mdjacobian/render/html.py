@@ -57,6 +57,19 @@ def render_html(
     )
 
 
+def check_output(page: str, limit: int) -> str:
+    """``page``, when it is at most ``limit`` characters; a LimitError otherwise."""
+    from ..errors import LimitError
+
+    if len(page) > limit:
+        raise LimitError(
+            f"the block's output would be {len(page)} characters (limit {limit}); show less of it, "
+            "for instance a point with 'at:' or smaller numbers",
+            limit="max_output_chars",
+        )
+    return page
+
+
 def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "") -> str:
     """The error box: the message and, when known, the offending line with a caret under the column."""
     message = f'<p class="jacobian-error-message"><strong>jacobian:</strong> {html.escape(str(error), quote=False)}</p>'

@@ -304,6 +304,13 @@ class ComponentPrinter(LatexPrinter):
         bottom = " ".join(rf"\partial {self._print(v)}" + (f"^{{{k}}}" if k > 1 else "") for v, k in expr.variable_count)
         return rf"\frac{{{top}}}{{{bottom}}}"
 
+    def _hprint_Function(self, func: str) -> str:
+        # SymPy writes a few names as TeX commands (frac, root, re, im, sqrt): an abstract function of
+        # the block with such a name is printed as an operator name, never as the command.
+        if func in _COMMAND_NAMES:
+            return rf"\operatorname{{{func}}}"
+        return super()._hprint_Function(func)
+
     def _print_Subs(self, expr: sp.Subs) -> str:
         body, old, new = expr.args
         pairs = r",\, ".join(f"{self._print(o)} = {self._print(v)}" for o, v in zip(old, new))
@@ -318,6 +325,10 @@ class ComponentPrinter(LatexPrinter):
             return super()._print_Heaviside(expr)
         z = self._print(argument)  # the derivative of max(0, z), written as the paper writes it
         return rf"\begin{{cases}} 0 & {z} \le 0 \\ 1 & {z} > 0 \end{{cases}}"
+
+
+_COMMAND_NAMES = frozenset({"frac", "root", "re", "im", "sqrt", "ln", "arg"})
+"""Function names SymPy would print as a TeX command of that name."""
 
 
 @functools.lru_cache(maxsize=None)

@@ -98,7 +98,7 @@ def test_value_at_a_point_is_exact():
 
 
 def test_undefined_point():
-    with pytest.raises(BlockError, match="undefined at this point"):
+    with pytest.raises(BlockError, match="undefined at x = 0"):
         evaluate("f(x) = 1/x\nat: x = 0")
 
 
