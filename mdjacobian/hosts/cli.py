@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..api import derive, guarded
 from ..errors import BlockError
-from ..limits import Limits
+from ..limits import TIMEOUT_RANGE, Limits, check_timeout
 from ..options import CHOICES, split_top_level
 
 FORMATS = ("text", "tex", "mathml", "sympy", "numpy")
@@ -25,10 +25,11 @@ def block_from_argument(argument: str) -> str:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or a number of seconds")
-    return value
+    try:
+        return check_timeout(float(text))
+    except ValueError:
+        low, high = TIMEOUT_RANGE
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a number of seconds from {low:g} to {high:g}, not {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -38,6 +38,16 @@ def _superfences(md: Markdown) -> Any:
     return extension if isinstance(getattr(extension, "superfences", None), list) else None
 
 
+def _number(value: object) -> object:
+    """A number written as text (``"5"``) as a float; any other value as it is, for Limits to check."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return value
+
+
 class _Fences(Preprocessor):
     """Add the ``jacobian`` fence to SuperFences when it will run; otherwise find the fences here."""
 
@@ -84,10 +94,10 @@ class JacobianExtension(Extension):
         config = self.getConfigs()
         defaults = Options(**{key: parse_option(key, config[key]) for key in ("output", "layout", "show")})
         try:
-            timeout = float(config["timeout"])
-        except (TypeError, ValueError):
-            raise ValueError(f"mdjacobian: timeout must be a number of seconds, not {config['timeout']!r}") from None
-        return Settings(defaults=defaults, limits=Limits(timeout=timeout), fail_fast=bool(config["fail_fast"]))
+            limits = Limits(timeout=_number(config["timeout"]))
+        except ValueError as exc:
+            raise ValueError(f"mdjacobian: {exc}") from None
+        return Settings(defaults=defaults, limits=limits, fail_fast=bool(config["fail_fast"]))
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)

@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .fence import current_page, logger
+from ..limits import check_timeout
 from ..options import CHOICES
 
 ASSETS = Path(__file__).parent.parent / "assets"
@@ -24,6 +25,20 @@ ASSET_DIR = "assets/mdjacobian"
 ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
 SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
 """The plugin options handed to the Markdown extension."""
+
+
+class _Seconds(c.BaseConfigOption[float]):
+    """A time limit: 0 or a finite number of seconds in range, checked as the site's config is loaded."""
+
+    def __init__(self, default: float) -> None:
+        super().__init__()
+        self.default = default
+
+    def run_validation(self, value: object) -> float:
+        try:
+            return check_timeout(value)
+        except ValueError as exc:
+            raise PluginError(f"mdjacobian: {exc}") from None
 
 
 class JacobianConfig(base.Config):
@@ -37,7 +52,7 @@ class JacobianConfig(base.Config):
     """Default layout of blocks that do not choose one."""
     show = c.Choice(CHOICES["show"], default=CHOICES["show"][0])
     """Default display: ``result``, or ``full`` to show the matrix of partials first."""
-    timeout = c.Type((int, float), default=10.0)
+    timeout = _Seconds(default=10.0)
     """Seconds one block may take; 0 turns the limit off."""
     fail_fast = c.Type(bool, default=False)
     """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
@@ -53,8 +68,6 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        if self.config.timeout < 0:
-            raise PluginError("mdjacobian: 'timeout' must be 0 (no limit) or a number of seconds")
         listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
         name = listed[0] if listed else "mdjacobian"
         if not listed:
