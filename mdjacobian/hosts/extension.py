@@ -10,6 +10,7 @@ page with no ``jacobian`` fence comes out exactly as it would without mdjacobian
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from markdown import Markdown
@@ -80,6 +81,8 @@ class JacobianExtension(Extension):
             "show": [CHOICES["show"][0], "Default display: 'result', 'full' (the matrix of partials first) or 'chain'"],
             "timeout": [Limits.timeout, "Seconds one block may take; 0 for no limit"],
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
+            "cache": [True, "Reuse the HTML of blocks already rendered with the same text and settings"],
+            "cache_dir": ["", "Directory to keep rendered blocks in between runs; empty for memory only"],
         }
         super().__init__(**kwargs)
 
@@ -97,7 +100,16 @@ class JacobianExtension(Extension):
             limits = Limits(timeout=_number(config["timeout"]))
         except ValueError as exc:
             raise ValueError(f"mdjacobian: {exc}") from None
-        return Settings(defaults=defaults, limits=limits, fail_fast=bool(config["fail_fast"]))
+        cache_dir = config["cache_dir"]
+        if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+            raise ValueError(f"mdjacobian: cache_dir must be a directory name, not {cache_dir!r}")
+        return Settings(
+            defaults=defaults,
+            limits=limits,
+            fail_fast=bool(config["fail_fast"]),
+            cache=bool(config["cache"]),
+            cache_dir=os.fspath(cache_dir) if cache_dir else None,
+        )
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)
