@@ -56,6 +56,10 @@ class JacobianConfig(base.Config):
     """Seconds one block may take; 0 turns the limit off."""
     fail_fast = c.Type(bool, default=False)
     """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
+    cache = c.Type(bool, default=True)
+    """Keep rendered blocks, so that a block already built with the same text and settings is not computed again."""
+    cache_dir = c.Type(str, default=".cache/mdjacobian")
+    """Where rendered blocks are kept between builds, relative to the directory of ``mkdocs.yml``."""
 
 
 class JacobianPlugin(BasePlugin[JacobianConfig]):
@@ -74,9 +78,43 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             config.markdown_extensions.append(name)
         # Options set on the plugin win; the extension's own configuration keeps the rest.
         settings = {key: self.config[key] for key in SETTINGS if key in getattr(self, "given", ())}
-        config.mdx_configs[name] = {**config.mdx_configs.get(name, {}), **settings}
+        caching = self._caching(config)
+        if {"cache", "cache_dir"} & getattr(self, "given", set()):
+            settings.update(caching)
+        config.mdx_configs[name] = {**caching, **config.mdx_configs.get(name, {}), **settings}
+        final = config.mdx_configs[name]
+        # The directory this build's blocks go to, whichever configuration named it; pruned after the build.
+        self._cache = (final.get("cache_dir") or None) if final.get("cache", True) else None
         config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
         return config
+
+    def _caching(self, config: Any) -> dict[str, Any]:
+        """The extension's cache settings: the cache directory resolved next to ``mkdocs.yml``."""
+        if not self.config.cache:
+            return {"cache": False, "cache_dir": ""}
+        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        directory = (base / Path(self.config.cache_dir).expanduser()).resolve()
+        for setting in ("docs_dir", "site_dir"):
+            inside = Path(config[setting]).resolve()
+            if directory == inside or inside in directory.parents:
+                raise PluginError(f"mdjacobian: cache_dir {self.config.cache_dir!r} must not be inside {setting} ({inside})")
+        return {"cache": True, "cache_dir": str(directory)}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._dirty = dirty  # a dirty build renders only some pages: it must not prune the others' entries
+
+    def on_pre_build(self, *, config: Any) -> None:
+        if self.config.enabled and getattr(self, "_cache", None) is not None:
+            from ..cache import cache_for
+
+            cache_for(self._cache).start_build()
+
+    def on_post_build(self, *, config: Any) -> None:
+        # Remove the entries no page of this build used, so the directory holds one site's blocks.
+        if self.config.enabled and getattr(self, "_cache", None) is not None and not getattr(self, "_dirty", False):
+            from ..cache import cache_for
+
+            cache_for(self._cache).prune()
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         if self.config.enabled:
