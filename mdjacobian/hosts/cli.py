@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--derivative", choices=CHOICES["derivative"], help="jacobian (default) or hessian")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--timeout", type=_seconds, help="seconds the computation may take; 0 for no limit (default: 10)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="keep results in DIR and reuse them when the same block is asked again")
     return parser
 
 
@@ -78,8 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return to_text(result.derivation)
 
+    def computed() -> str:
+        return guarded(run, limits)
+
     try:
-        output = guarded(run, limits)
+        if args.cache_dir:
+            from ..cache import block_key, cache_for
+
+            key = block_key(host="cli", source=source, given=options, limits=limits, format=args.format)
+            output = cache_for(args.cache_dir).compute(key, computed)
+        else:
+            output = computed()
     except BlockError as error:
         print(f"mdjacobian: {error}", file=sys.stderr)
         return 1
