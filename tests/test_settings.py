@@ -83,7 +83,7 @@ def test_plugin_build_stops_with_the_message(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - mdjacobian:\n      timeout: .nan\n")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "mkdocs", "build"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 1
     assert f"Error: mdjacobian: {MESSAGE}, not nan" in done.stderr
