@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from .errors import LimitError
@@ -14,9 +15,36 @@ from .errors import LimitError
 T = TypeVar("T")
 
 
+TIMEOUT_RANGE = (0.05, 3600.0)
+"""Seconds a time limit may be set to, besides 0 (no limit): shorter ones end before a block starts."""
+
+UPPER_BOUNDS: dict[str, int] = {
+    "max_block_chars": 1_000_000,
+    "max_lines": 100_000,
+    "max_line_chars": 1_000_000,
+    "max_literal_digits": 10_000,
+    "max_number_digits": 1_000_000,
+    "max_exponent": 1_000_000,
+    "max_depth": 500,
+    "max_nodes": 10_000_000,
+    "max_functions": 1_000,
+    "max_variables": 1_000,
+    "max_output_chars": 1_000_000_000,
+}
+"""The largest value each size limit may be set to; every one must be at least 1."""
+
+MEMORY_RANGE = (32, 1_048_576)
+"""MiB the memory cap may be set to, besides 0 (no cap): a worker holds about 60 MiB with SymPy loaded."""
+
+
 @dataclass(frozen=True)
 class Limits:
-    """The limits a block is computed under. Every field can be set from configuration."""
+    """The limits a block is computed under. Every field can be set from configuration.
+
+    Each value is checked when the limits are made: the timeout is 0 or a finite number of seconds
+    in :data:`TIMEOUT_RANGE`, every other field a whole number from 1 to its :data:`UPPER_BOUNDS`.
+    A wrong value raises ValueError naming the setting.
+    """
 
     timeout: float = 10.0
     """Seconds of parsing, differentiation and rendering one block may take; 0 turns the limit off."""
@@ -45,8 +73,44 @@ class Limits:
     cannot interrupt a long C call, and the memory cap does not apply."""
 
     def __post_init__(self) -> None:
-        if self.timeout < 0:
-            raise ValueError("timeout must be 0 (no limit) or a number of seconds")
+        # Seconds are kept as a float, so that equal limits are equal however they were written.
+        object.__setattr__(self, "timeout", check_timeout(self.timeout))
+        for item in fields(self):
+            if item.name in UPPER_BOUNDS:
+                check_count(item.name, getattr(self, item.name))
+        memory = self.max_memory_mb
+        if isinstance(memory, bool) or not isinstance(memory, int) or not (memory == 0 or MEMORY_RANGE[0] <= memory <= MEMORY_RANGE[1]):
+            low, high = MEMORY_RANGE
+            raise ValueError(f"max_memory_mb must be 0 (no cap) or a whole number of MiB from {low} to {high:,}, not {_shown(memory)}")
+        if not isinstance(self.isolated, bool):
+            raise ValueError(f"isolated must be True or False, not {_shown(self.isolated)}")
+
+
+def check_timeout(value: object, name: str = "timeout") -> float:
+    """Return ``value`` as seconds if it is a valid time limit, else raise ValueError naming ``name``."""
+    low, high = TIMEOUT_RANGE
+    valid = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (value == 0 or low <= value <= high)  # False for nan and infinities; safe for huge ints
+        and math.isfinite(value)
+    )
+    if not valid:
+        raise ValueError(f"{name} must be 0 (no limit) or a number of seconds from {low:g} to {high:g}, not {_shown(value)}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_count(name: str, value: object) -> int:
+    """Return ``value`` if it is a valid size limit ``name``, else raise ValueError naming it."""
+    high = UPPER_BOUNDS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise ValueError(f"{name} must be a whole number from 1 to {high:,}, not {_shown(value)}")
+    return value
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class _TimeUp(BaseException):

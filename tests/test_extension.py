@@ -160,7 +160,7 @@ def test_timeout_from_config_reaches_the_block():
     ("config", "message"),
     [
         ({"layout": "sideways"}, "layout: unknown value 'sideways'"),
-        ({"timeout": "soon"}, "timeout must be a number"),
+        ({"timeout": "soon"}, r"timeout must be 0 \(no limit\) or a number of seconds from 0.05 to 3600"),
     ],
 )
 def test_bad_configuration_fails_when_loading(config, message):

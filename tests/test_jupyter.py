@@ -74,7 +74,10 @@ def test_magic_line_options(line, options, timeout):
         ("--lay denominator", "on the %%jacobian line: unrecognized arguments: --lay denominator"),
         ("--layout", "on the %%jacobian line: argument --layout: expected one argument"),
         ("--timeout soon", "on the %%jacobian line: argument --timeout: invalid float value: 'soon'"),
-        ("--timeout -1", "on the %%jacobian line: --timeout: timeout must be 0 (no limit) or a number of seconds"),
+        (
+            "--timeout -1",
+            "on the %%jacobian line: --timeout: timeout must be 0 (no limit) or a number of seconds from 0.05 to 3600, not -1.0",
+        ),
         ("--at 'x = 1", "on the %%jacobian line: No closing quotation"),
     ],
 )

@@ -288,8 +288,9 @@ def test_bad_block_leaves_an_error_box_and_the_rest_of_the_page(broken):
         ('mdjacobian_defaults = {"layot": "denominator"}', "unknown setting 'layot' (did you mean 'layout'?)"),
         ('mdjacobian_defaults = {"layout": "sideways"}', "layout: unknown value 'sideways'"),
         ("mdjacobian_timeout = -1", "mdjacobian_timeout must be 0 (no limit) or a number of seconds"),
+        ('mdjacobian_timeout = float("nan")', "mdjacobian_timeout must be 0 (no limit) or a number of seconds from 0.05 to 3600, not nan"),
     ],
-    ids=["unknown-key", "bad-value", "bad-timeout"],
+    ids=["unknown-key", "bad-value", "bad-timeout", "nan-timeout"],
 )
 def test_bad_setting_stops_the_build(tmp_path, setting, message):
     source = project(tmp_path, 'extensions = ["mdjacobian.sphinx"]\n' + setting + "\n", {})

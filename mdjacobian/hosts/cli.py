@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from .. import workers
 from ..api import derive
 from ..errors import BlockError
-from ..limits import Limits
+from ..limits import TIMEOUT_RANGE, Limits, check_timeout
 from ..options import CHOICES, split_top_level
 
 FORMATS = ("text", "tex", "mathml", "sympy", "numpy")
@@ -26,10 +26,11 @@ def block_from_argument(argument: str) -> str:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or a number of seconds")
-    return value
+    try:
+        return check_timeout(float(text))
+    except ValueError:
+        low, high = TIMEOUT_RANGE
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a number of seconds from {low:g} to {high:g}, not {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--derivative", choices=CHOICES["derivative"], help="jacobian (default) or hessian")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--timeout", type=_seconds, help="seconds the computation may take; 0 for no limit (default: 10)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="keep results in DIR and reuse them when the same block is asked again")
     return parser
 
 
@@ -80,8 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = {k: v for k, v in pairs if v}
     limits = Limits(timeout=args.timeout) if args.timeout is not None else Limits()
 
+    def computed() -> str:
+        return workers.run(f"{__name__}:formatted", (source, options, limits, args.format), limits)
+
     try:
-        output = workers.run(f"{__name__}:formatted", (source, options, limits, args.format), limits)
+        if args.cache_dir:
+            from ..cache import block_key, cache_for
+
+            key = block_key(host="cli", source=source, given=options, limits=limits, format=args.format)
+            output = cache_for(args.cache_dir).compute(key, computed)
+        else:
+            output = computed()
     except BlockError as error:
         print(f"mdjacobian: {error}", file=sys.stderr)
         return 1

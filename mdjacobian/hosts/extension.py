@@ -10,6 +10,7 @@ page with no ``jacobian`` fence comes out exactly as it would without mdjacobian
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from markdown import Markdown
@@ -36,6 +37,16 @@ def _superfences(md: Markdown) -> Any:
     preprocessor = md.preprocessors["fenced_code_block"] if "fenced_code_block" in md.preprocessors else None
     extension = getattr(preprocessor, "extension", None)
     return extension if isinstance(getattr(extension, "superfences", None), list) else None
+
+
+def _number(value: object) -> object:
+    """A number written as text (``"5"``) as a float; any other value as it is, for Limits to check."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return value
 
 
 class _Fences(Preprocessor):
@@ -70,6 +81,8 @@ class JacobianExtension(Extension):
             "show": [CHOICES["show"][0], "Default display: 'result', 'full' (the matrix of partials first) or 'chain'"],
             "timeout": [Limits.timeout, "Seconds one block may take; 0 for no limit"],
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
+            "cache": [True, "Reuse the HTML of blocks already rendered with the same text and settings"],
+            "cache_dir": ["", "Directory to keep rendered blocks in between runs; empty for memory only"],
         }
         super().__init__(**kwargs)
 
@@ -84,10 +97,19 @@ class JacobianExtension(Extension):
         config = self.getConfigs()
         defaults = Options(**{key: parse_option(key, config[key]) for key in ("output", "layout", "show")})
         try:
-            timeout = float(config["timeout"])
-        except (TypeError, ValueError):
-            raise ValueError(f"mdjacobian: timeout must be a number of seconds, not {config['timeout']!r}") from None
-        return Settings(defaults=defaults, limits=Limits(timeout=timeout), fail_fast=bool(config["fail_fast"]))
+            limits = Limits(timeout=_number(config["timeout"]))
+        except ValueError as exc:
+            raise ValueError(f"mdjacobian: {exc}") from None
+        cache_dir = config["cache_dir"]
+        if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+            raise ValueError(f"mdjacobian: cache_dir must be a directory name, not {cache_dir!r}")
+        return Settings(
+            defaults=defaults,
+            limits=limits,
+            fail_fast=bool(config["fail_fast"]),
+            cache=bool(config["cache"]),
+            cache_dir=os.fspath(cache_dir) if cache_dir else None,
+        )
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)

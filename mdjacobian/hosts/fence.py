@@ -37,11 +37,17 @@ class FailFast(SuperFencesException):
 
 @dataclass(frozen=True)
 class Settings:
-    """What a host configures: option defaults, limits and whether a bad block stops the build."""
+    """What a host configures: option defaults, limits, whether a bad block stops the build, and the cache.
+
+    With ``cache`` on, rendered blocks are kept in memory for the process and, when ``cache_dir``
+    is set, in files there for later builds (:mod:`mdjacobian.cache`).
+    """
 
     defaults: Options = field(default_factory=Options)
     limits: Limits = field(default_factory=Limits)
     fail_fast: bool = False
+    cache: bool = True
+    cache_dir: str | None = None
 
 
 def logger() -> logging.Logger:
@@ -101,8 +107,6 @@ def fence_format(
     **kwargs: Any,
 ) -> str:
     """Render a ``jacobian`` fence to HTML: the Jacobian, or an error box naming the line."""
-    from ..api import render_block
-
     options = options or {}
     settings = settings_for(md)
     classes = [c for c in [class_name, *(kwargs.get("classes") or [])] if c and c != NAME]
@@ -110,6 +114,23 @@ def fence_format(
     try:
         if "error" in options:
             raise options["error"]
-        return render_block(source, options.get("given", {}), settings.defaults, settings.limits, classes, id_value)
+        return render(source, options.get("given", {}), settings, classes, id_value)
     except BlockError as error:
         return report(error, settings, classes, id_value)
+
+
+def render(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> str:
+    """A block's HTML, from the cache when it holds this very block; raises BlockError like a computation."""
+    from ..api import render_block
+
+    def compute() -> str:
+        return render_block(source, given, settings.defaults, settings.limits, classes, id_value)
+
+    if not settings.cache:
+        return compute()
+    from ..cache import block_key, cache_for
+
+    key = block_key(
+        host="html", source=source, given=given, defaults=settings.defaults, limits=settings.limits, classes=classes, id=id_value
+    )
+    return cache_for(settings.cache_dir).compute(key, compute)

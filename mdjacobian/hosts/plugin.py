@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .fence import current_page, logger
+from ..limits import check_timeout
 from ..options import CHOICES
 
 ASSETS = Path(__file__).parent.parent / "assets"
@@ -24,6 +25,20 @@ ASSET_DIR = "assets/mdjacobian"
 ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
 SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
 """The plugin options handed to the Markdown extension."""
+
+
+class _Seconds(c.BaseConfigOption[float]):
+    """A time limit: 0 or a finite number of seconds in range, checked as the site's config is loaded."""
+
+    def __init__(self, default: float) -> None:
+        super().__init__()
+        self.default = default
+
+    def run_validation(self, value: object) -> float:
+        try:
+            return check_timeout(value)
+        except ValueError as exc:
+            raise PluginError(f"mdjacobian: {exc}") from None
 
 
 class JacobianConfig(base.Config):
@@ -37,10 +52,14 @@ class JacobianConfig(base.Config):
     """Default layout of blocks that do not choose one."""
     show = c.Choice(CHOICES["show"], default=CHOICES["show"][0])
     """Default display: ``result``, or ``full`` to show the matrix of partials first."""
-    timeout = c.Type((int, float), default=10.0)
+    timeout = _Seconds(default=10.0)
     """Seconds one block may take; 0 turns the limit off."""
     fail_fast = c.Type(bool, default=False)
     """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
+    cache = c.Type(bool, default=True)
+    """Keep rendered blocks, so that a block already built with the same text and settings is not computed again."""
+    cache_dir = c.Type(str, default=".cache/mdjacobian")
+    """Where rendered blocks are kept between builds, relative to the directory of ``mkdocs.yml``."""
 
 
 class JacobianPlugin(BasePlugin[JacobianConfig]):
@@ -53,17 +72,49 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        if self.config.timeout < 0:
-            raise PluginError("mdjacobian: 'timeout' must be 0 (no limit) or a number of seconds")
         listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
         name = listed[0] if listed else "mdjacobian"
         if not listed:
             config.markdown_extensions.append(name)
         # Options set on the plugin win; the extension's own configuration keeps the rest.
         settings = {key: self.config[key] for key in SETTINGS if key in getattr(self, "given", ())}
-        config.mdx_configs[name] = {**config.mdx_configs.get(name, {}), **settings}
+        caching = self._caching(config)
+        if {"cache", "cache_dir"} & getattr(self, "given", set()):
+            settings.update(caching)
+        config.mdx_configs[name] = {**caching, **config.mdx_configs.get(name, {}), **settings}
+        final = config.mdx_configs[name]
+        # The directory this build's blocks go to, whichever configuration named it; pruned after the build.
+        self._cache = (final.get("cache_dir") or None) if final.get("cache", True) else None
         config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
         return config
+
+    def _caching(self, config: Any) -> dict[str, Any]:
+        """The extension's cache settings: the cache directory resolved next to ``mkdocs.yml``."""
+        if not self.config.cache:
+            return {"cache": False, "cache_dir": ""}
+        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        directory = (base / Path(self.config.cache_dir).expanduser()).resolve()
+        for setting in ("docs_dir", "site_dir"):
+            inside = Path(config[setting]).resolve()
+            if directory == inside or inside in directory.parents:
+                raise PluginError(f"mdjacobian: cache_dir {self.config.cache_dir!r} must not be inside {setting} ({inside})")
+        return {"cache": True, "cache_dir": str(directory)}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._dirty = dirty  # a dirty build renders only some pages: it must not prune the others' entries
+
+    def on_pre_build(self, *, config: Any) -> None:
+        if self.config.enabled and getattr(self, "_cache", None) is not None:
+            from ..cache import cache_for
+
+            cache_for(self._cache).start_build()
+
+    def on_post_build(self, *, config: Any) -> None:
+        # Remove the entries no page of this build used, so the directory holds one site's blocks.
+        if self.config.enabled and getattr(self, "_cache", None) is not None and not getattr(self, "_dirty", False):
+            from ..cache import cache_for
+
+            cache_for(self._cache).prune()
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         if self.config.enabled:

@@ -27,7 +27,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.fileutil import copy_asset_file
 
 from ..errors import BlockError
-from ..limits import Limits
+from ..limits import Limits, check_timeout
 from ..options import CHOICES, OPTION_NAMES, Options, parse_option, suggest
 from .common import caption_line, checked_options
 
@@ -75,10 +75,11 @@ def settings(config: Config) -> tuple[Options, Limits]:
             values[key] = parse_option(key, value)
         except BlockError as error:
             raise ConfigError(f"mdjacobian_defaults: {error}") from None
-    timeout = config.mdjacobian_timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
-        raise ConfigError(f"mdjacobian_timeout must be 0 (no limit) or a number of seconds, not {timeout!r}")
-    return Options(**values), Limits(timeout=float(timeout))
+    try:
+        limits = Limits(timeout=check_timeout(config.mdjacobian_timeout, "mdjacobian_timeout"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return Options(**values), limits
 
 
 class JacobianDirective(SphinxDirective):

@@ -1,0 +1,356 @@
+"""Rendered blocks, stored under a hash of everything that decides them.
+
+A block's key is a SHA-256 over a canonical serialisation of its text, the options given to it, the
+host's defaults and limits, the classes and id of its wrapper, and the versions of mdjacobian (with a
+fingerprint of its code), SymPy and math-core. Whatever the key names produces the same HTML or the
+same error, so a stored entry can stand in for a computation. Entries live in a bounded in-process
+memory and, when a directory is given, in one JSON file each (``<dir>/<key[:2]>/<key>.json``), written
+atomically. An entry that cannot be read or does not hold what its name says is ignored, and the
+block is computed again. Only a timeout is never stored: it says more about the machine than the block.
+
+This module is free of SymPy: versions come from the installed packages' metadata.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, is_dataclass
+from importlib import import_module, metadata
+from pathlib import Path
+from typing import Any
+
+from .errors import BlockError, LimitError
+
+FORMAT = 1
+"""Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
+MEMORY_ENTRIES = 4096
+"""Entries kept in memory per process, the least recently used going first."""
+PACKAGES = ("mdjacobian", "sympy", "math-core")
+"""The packages whose versions decide a block's HTML."""
+STALE_TEMP_SECONDS = 3600
+"""Age after which an unfinished temporary file (from a build that was killed) is pruned."""
+
+_KEY_FILE = re.compile(r"[0-9a-f]{64}\.json")
+_TAG = "CACHEDIR.TAG"
+_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This directory holds blocks rendered by mdjacobian; it can be deleted at any time.\n"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    # An editable install keeps its version number while its code changes; hash the code as well.
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    found["mdjacobian code"] = _code_fingerprint()
+    found["python"] = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return found
+
+
+def versions() -> dict[str, str]:
+    """The versions that decide a block's HTML: mdjacobian's (and its code's), SymPy's, math-core's, Python's."""
+    return dict(_installed_versions())
+
+
+def _plain(value: object) -> object:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__name__, **asdict(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    raise TypeError(f"cannot key a {type(value).__name__}")
+
+
+def block_key(**parts: object) -> str | None:
+    """The key of a computation described by ``parts``, or None when a part has no canonical form.
+
+    Every part that reaches the output must be named: block text, options, defaults, limits, the
+    wrapper's classes and id, the output format. Versions and :data:`FORMAT` are added here.
+    """
+    described = {"format": FORMAT, "versions": versions(), "parts": parts}
+    try:
+        text = json.dumps(described, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _error_data(error: BlockError) -> dict[str, Any]:
+    cls = type(error)
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "message": str(error),
+        "reason": error.reason,
+        "line": error.line,
+        "column": error.column,
+        "source_line": error.source_line,
+        "limit": getattr(error, "limit", None),
+    }
+
+
+def _error_class(name: str) -> type[BlockError]:
+    module, _, qualname = name.partition(":")
+    if module != "mdjacobian" and not module.startswith("mdjacobian."):
+        raise ValueError(f"not an mdjacobian error: {name}")
+    found: Any = import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    if not (isinstance(found, type) and issubclass(found, BlockError)):
+        raise ValueError(f"not an mdjacobian error: {name}")
+    return found
+
+
+def _optional(value: object, kind: type) -> bool:
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
+
+
+def _error_from(data: Mapping[str, Any]) -> BlockError:
+    """The error an entry describes, made anew (errors are mutable and carry tracebacks)."""
+    if not (
+        isinstance(data.get("class"), str)
+        and isinstance(data.get("message"), str)
+        and isinstance(data.get("reason"), str)
+        and all(_optional(data.get(k), int) for k in ("line", "column"))
+        and all(_optional(data.get(k), str) for k in ("source_line", "limit"))
+    ):
+        raise ValueError("malformed error entry")
+    cls = _error_class(data["class"])
+    error = cls.__new__(cls)
+    BlockError.__init__(error, data["reason"], data["line"], data["column"], data["source_line"])
+    if issubclass(cls, LimitError):
+        if data["limit"] is None:
+            raise ValueError("a limit error without its limit")
+        error.limit = data["limit"]
+    error.args = (data["message"],)
+    return error
+
+
+def _value(entry: Mapping[str, Any]) -> str | BlockError:
+    if isinstance(entry.get("html"), str):
+        return entry["html"]
+    if isinstance(entry.get("error"), Mapping):
+        return _error_from(entry["error"])
+    raise ValueError("an entry with neither HTML nor an error")
+
+
+def _is_entry(data: object, key: str) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key
+
+
+class _Memory:
+    """A bounded, thread-safe map from keys to entries, forgetting the least recently used."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+MEMORY = _Memory(MEMORY_ENTRIES)
+"""The process's memory of rendered blocks, shared by every cache (keys name their whole input)."""
+
+
+class Cache:
+    """Rendered blocks in memory and, when ``directory`` is given, in files under it.
+
+    ``used`` collects the keys looked up or stored since :meth:`start_build`, so that :meth:`prune`
+    can remove the entries a build no longer needs.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None, memory: _Memory = MEMORY) -> None:
+        self.directory = Path(directory) if directory is not None else None
+        self.memory = memory
+        self.used: set[str] = set()
+        self._lock = threading.Lock()
+
+    def path(self, key: str) -> Path | None:
+        """Where the entry for ``key`` is stored, or None for a cache in memory only."""
+        return self.directory / key[:2] / f"{key}.json" if self.directory is not None else None
+
+    def start_build(self) -> None:
+        """Forget which keys were used, before a new build."""
+        with self._lock:
+            self.used.clear()
+
+    def get(self, key: str) -> str | BlockError | None:
+        """The stored HTML or error for ``key``, or None when nothing usable is stored."""
+        with self._lock:
+            self.used.add(key)
+        entry = self.memory.get(key)
+        if entry is None:
+            entry = self._read(key)
+            if entry is None:
+                return None
+            self.memory.put(key, entry)
+        try:
+            return _value(entry)
+        except (ValueError, AttributeError, ImportError):
+            return None
+
+    def put(self, key: str, value: str | BlockError) -> None:
+        """Store a block's HTML or error; a timeout is not stored."""
+        if isinstance(value, LimitError) and value.limit == "timeout":
+            return
+        entry: dict[str, Any] = {"format": FORMAT, "key": key}
+        if isinstance(value, str):
+            entry["html"] = value
+        else:
+            entry["error"] = _error_data(value)
+        with self._lock:
+            self.used.add(key)
+        self.memory.put(key, entry)
+        self._write(key, entry)
+
+    def compute(self, key: str | None, work: Callable[[], str]) -> str:
+        """The HTML for ``key``: stored, or made by ``work`` and stored. A stored error is raised again."""
+        if key is None:
+            return work()
+        found = self.get(key)
+        if isinstance(found, BlockError):
+            raise found
+        if found is not None:
+            return found
+        try:
+            html = work()
+        except BlockError as error:
+            self.put(key, error)
+            raise
+        self.put(key, html)
+        return html
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        path = self.path(key)
+        if path is None:
+            return None
+        try:
+            with open(path, encoding="utf-8") as file:
+                data = json.load(file)
+        except (OSError, ValueError):  # missing, unreadable, truncated, not JSON, not UTF-8
+            return None
+        return data if _is_entry(data, key) else None
+
+    def _write(self, key: str, entry: dict[str, Any]) -> None:
+        path = self.path(key)
+        if path is None:
+            return
+        try:
+            self._tag()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as file:
+                    json.dump(entry, file, ensure_ascii=False)
+                os.replace(temp, path)  # readers see the old file or the whole new one, never a part
+            except BaseException:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written only costs time: the page is right either way
+
+    def _tag(self) -> None:
+        assert self.directory is not None
+        tag = self.directory / _TAG
+        if not tag.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tag.write_text(_TAG_TEXT, encoding="utf-8")
+
+    def prune(self, keep: Iterable[str] | None = None) -> int:
+        """Remove stored entries whose key is not in ``keep`` (default: :attr:`used`); returns how many.
+
+        Unfinished temporary files older than :data:`STALE_TEMP_SECONDS` go too. Files another build
+        removes at the same time are skipped.
+        """
+        if self.directory is None or not self.directory.is_dir():
+            return 0
+        with self._lock:
+            wanted = set(self.used if keep is None else keep)
+        removed = 0
+        now = time.time()
+        try:
+            shards = [p for p in self.directory.iterdir() if len(p.name) == 2 and p.is_dir()]
+        except OSError:
+            return 0
+        for shard in shards:
+            try:
+                files = list(shard.iterdir())
+            except OSError:
+                continue
+            for file in files:
+                try:
+                    if _KEY_FILE.fullmatch(file.name):
+                        if file.name[:-5] in wanted:
+                            continue
+                    elif not (file.name.startswith(".tmp-") and now - file.stat().st_mtime > STALE_TEMP_SECONDS):
+                        continue
+                    file.unlink()
+                    removed += 1
+                except OSError:
+                    pass
+            try:
+                shard.rmdir()  # only when empty
+            except OSError:
+                pass
+        return removed
+
+
+_CACHES: dict[str | None, Cache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_for(directory: str | os.PathLike[str] | None) -> Cache:
+    """The process's cache for ``directory`` (None: memory only), the same object on every call."""
+    name = os.path.abspath(os.path.expanduser(directory)) if directory else None
+    with _CACHES_LOCK:
+        if name not in _CACHES:
+            _CACHES[name] = Cache(name)
+        return _CACHES[name]
