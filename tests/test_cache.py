@@ -408,13 +408,13 @@ def test_cli_cache_dir(tmp_path, capsys, monkeypatch):
     from mdjacobian.hosts import cli
 
     runs = []
-    real = cli.guarded
+    real = cli.workers.run
 
-    def counting(work, limits):
+    def counting(target, args, limits):
         runs.append(1)
-        return real(work, limits)
+        return real(target, args, limits)
 
-    monkeypatch.setattr(cli, "guarded", counting)
+    monkeypatch.setattr(cli.workers, "run", counting)
     outputs = []
     for argv in (["3x^2 y, 2x + y^8"], ["3x^2 y, 2x + y^8"], ["3x^2 y, 2x + y^8", "--format", "tex"], ["2x + )"], ["2x + )"]):
         status = cli.main([*argv, "--cache-dir", str(tmp_path)])

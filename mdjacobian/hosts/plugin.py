@@ -58,6 +58,8 @@ class JacobianConfig(base.Config):
     """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
     cache = c.Type(bool, default=True)
     """Keep rendered blocks, so that a block already built with the same text and settings is not computed again."""
+    jobs = c.Type(int, default=0)
+    """How many blocks are computed at once, each in a worker process; 0 for one per core."""
     cache_dir = c.Type(str, default=".cache/mdjacobian")
     """Where rendered blocks are kept between builds, relative to the directory of ``mkdocs.yml``."""
 
@@ -72,6 +74,8 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
+        if self.config.jobs < 0:
+            raise PluginError(f"mdjacobian: jobs must be 0 (one per core) or a positive number, not {self.config.jobs}")
         listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
         name = listed[0] if listed else "mdjacobian"
         if not listed:
@@ -118,9 +122,27 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         if self.config.enabled:
+            self._prefill(files, config)
             for name in ASSET_FILES:
                 files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(ASSETS / name)))
         return files
+
+    def _prefill(self, files: Files, config: Any) -> None:
+        """Compute every page's blocks into the cache, in parallel, before MkDocs renders the pages in turn."""
+        from .. import workers
+        from .extension import JacobianExtension
+        from .prefill import prefill
+
+        name = next(e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension"))
+        settings = JacobianExtension(**config.mdx_configs.get(name, {})).mdjacobian_settings
+        jobs = self.config.jobs or workers.DEFAULT_JOBS
+        pages = []
+        for file in files.documentation_pages():
+            try:
+                pages.append(file.content_string)
+            except (OSError, UnicodeDecodeError):
+                continue  # MkDocs reports an unreadable page itself
+        prefill(pages, settings, jobs)
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Files) -> str:
         # Blocks are computed while this page's Markdown is converted, between this hook and the next.

@@ -1,0 +1,84 @@
+"""Compute a site's blocks before its pages are rendered, several at a time, into the cache.
+
+A site generator renders its pages one after another. Before it starts, :func:`prefill` reads each
+page's ``jacobian`` fences as the fence reader finds them (:mod:`mdjacobian.hosts.reading`) and
+computes those the cache does not hold yet, on as many worker processes as there are jobs. Rendering
+then finds every block in the cache, and reports warnings, error boxes and ``fail_fast`` page by
+page exactly as a serial build does: the cache hands back the same HTML or the same error a
+computation would. A fence that the page's Markdown turns out to present differently (for
+instance one rewritten by another plugin) simply misses the cache and is computed while its page
+renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .fence import NAME, Settings, fence_validator, render
+from .reading import fence_line, fences
+from ..errors import BlockError
+
+
+@dataclass(frozen=True)
+class Found:
+    """A ``jacobian`` fence of a page, as the fence formatter will be handed it."""
+
+    source: str
+    given: dict[str, Any]
+    classes: tuple[str, ...]
+    id_value: str
+
+
+def blocks_of(text: str) -> Iterator[Found]:
+    """The ``jacobian`` fences of a page's Markdown whose fence line is valid."""
+    for fence in fences(text.splitlines()):
+        line = fence_line(fence.header)
+        if line is None or line.language != NAME:
+            continue
+        options: dict[str, Any] = {}
+        fence_validator(NAME, line.inputs, options, {}, None)  # type: ignore[arg-type]
+        if "error" in options:
+            continue  # reported while the page renders; nothing to compute
+        classes = tuple(c for c in line.classes if c and c != NAME)
+        yield Found("\n".join(fence.body), options["given"], classes, line.id_value)
+
+
+def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
+    """Compute into the cache every block of ``pages`` it does not hold; returns how many were computed."""
+    if not settings.cache:
+        return 0
+    from ..cache import block_key, cache_for
+
+    cache = cache_for(settings.cache_dir)
+    todo: dict[str, Found] = {}
+    for text in pages:
+        for found in blocks_of(text):
+            key = block_key(
+                host="html",
+                source=found.source,
+                given=found.given,
+                defaults=settings.defaults,
+                limits=settings.limits,
+                classes=list(found.classes),
+                id=found.id_value,
+            )
+            if key is not None and key not in todo and cache.get(key) is None:
+                todo[key] = found
+    if not todo:
+        return 0
+
+    def compute(found: Found) -> None:
+        try:
+            render(found.source, found.given, settings, list(found.classes), found.id_value)
+        except BlockError:
+            pass  # stored in the cache, and reported when its page is rendered
+
+    from .. import workers
+
+    workers.set_jobs(max(workers.pool().jobs, jobs))
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mdjacobian-prefill") as executor:
+        list(executor.map(compute, todo.values()))
+    return len(todo)
