@@ -222,6 +222,82 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
     return report
 
 
+# Runs in the page once MathJax (if any) has typeset; what a reader sees of each block.
+READER_JS = r"""async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const box = e => e.getBoundingClientRect();
+  const glyph = e => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect().width; };
+  const tall = e => e.matches('mfrac, mtable, msqrt, mroot, munder, mover, munderover') ||
+                    !!e.querySelector('mfrac, mtable, msqrt, mroot, munder, mover, munderover');
+  // The space a reader sees between a parenthesis and what it holds: the gap between the boxes,
+  // plus whatever the parenthesis's box holds beyond its glyph (a stretched fence's side space).
+  const gaps = j => [...j.querySelectorAll('mrow')].flatMap(row => {
+    const kids = [...row.children];
+    if (kids.length < 3) return [];
+    const [open, close] = [kids[0], kids[kids.length - 1]];
+    if (open.localName !== 'mo' || open.textContent.trim() !== '(' ||
+        close.localName !== 'mo' || close.textContent.trim() !== ')') return [];
+    const inner = kids.slice(1, -1);
+    if (inner.some(tall)) return [];
+    const left = Math.min(...inner.map(e => box(e).left)), right = Math.max(...inner.map(e => box(e).right));
+    return [{text: row.textContent, left: left - box(open).right + (box(open).width - glyph(open)),
+             right: box(close).left - right + (box(close).width - glyph(close))}];
+  });
+  return [...document.querySelectorAll('.jacobian')].map((j, index) => {
+    const cs = getComputedStyle(j);
+    const parts = [...j.querySelectorAll(':scope > div.arithmatex')];  // block boxes that should fit
+    return {index, id: j.id, clientWidth: j.clientWidth, scrollWidth: j.scrollWidth,
+            boxWidth: box(j).width, widest: Math.max(0, ...parts.map(e => box(e).width)),
+            typeset: !!j.querySelector('math, mjx-container'),
+            overflows: j.scrollWidth > j.clientWidth + 1,
+            background: cs.backgroundImage, attachment: cs.backgroundAttachment,
+            gaps: gaps(j)};
+  });
+}"""
+
+
+def check_reader(site_dir, out_dir, *, modes=("desktop", "phone", "desktop-dark", "phone-dark"),
+                 chromium="/usr/bin/chromium", dark_scheme="slate"):
+    """Measure every block of every page as a reader sees it, and screenshot each block.
+
+    Returns ``[{"mode", "page", "blocks": [...]}]``, each block as READER_JS measures it plus the
+    path of its PNG. Only 127.0.0.1 is reached.
+    """
+    from playwright.sync_api import sync_playwright
+
+    site, out = Path(site_dir).resolve(), Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    srv = serve(site)
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+            for mode in modes:
+                ctx = browser.new_context(**MODES[mode])
+                ctx.route("**/*", lambda route, request: route.continue_()
+                          if request.url.startswith((base + "/", "data:", "blob:")) else route.abort())
+                for rel, url in page_urls(site):
+                    page = ctx.new_page()
+                    page.goto(base + url, wait_until="load")
+                    if mode.endswith("dark") and page.evaluate(SET_DARK_JS, dark_scheme):
+                        page.reload(wait_until="load")
+                    blocks = page.evaluate(READER_JS)
+                    stem = re.sub(r"[^A-Za-z0-9]+", "_", rel[:-5]).strip("_")
+                    for b, element in zip(blocks, page.locator(".jacobian").all()):
+                        b["screenshot"] = str(out / f"{stem}--{b['id'] or b['index']}--{mode}.png")
+                        element.screenshot(path=b["screenshot"])
+                    results.append({"mode": mode, "page": rel, "blocks": blocks})
+                    page.close()
+                ctx.close()
+            browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return results
+
+
 def bracket_ratios(report):
     """[(page, mode, rows, cols, min(fence h)/table h)] for every fenced table - handy in tests."""
     out = []

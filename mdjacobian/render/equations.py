@@ -116,8 +116,8 @@ def _classic(d: Derivation) -> list[str]:
 
 
 def _value_equation(d: Derivation, lhs: str) -> str:
-    bar = r"\Bigg|" if r"\frac" in lhs else r"\Big|"
-    return rf"{lhs}{bar}_{{{_point(d)}}} = {components_tex(d.value)}"  # type: ignore[arg-type]
+    # \left. … \right| makes the bar as tall as what it closes, in MathML as in MathJax.
+    return rf"\left.{lhs}\right|_{{{_point(d)}}} = {components_tex(d.value)}"  # type: ignore[arg-type]
 
 
 def _dims(shape: tuple[n.Dim, n.Dim]) -> str:

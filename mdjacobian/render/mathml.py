@@ -6,6 +6,7 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..errors import BlockError
 
@@ -28,8 +29,78 @@ def _numeric_entity(m: re.Match[str]) -> str:
     return "".join(f"&#x{ord(c):X};" for c in char) if char != m.group(0) else m.group(0)
 
 
-def _convert(tex: str, display: bool) -> str:
-    return _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
+_TAG = re.compile(r"<(/?)([a-z]+)([^<>]*?)(/?)>")
+_OPENERS = frozenset("([{|\u2016\u2063")  # \u2063 is what ``\left.`` becomes
+_CLOSERS = frozenset(")]}|\u2016\u2063")
+_TALL = frozenset({"mfrac", "mtable", "msqrt", "mroot", "munder", "mover", "munderover"})
+
+
+@dataclass
+class _Element:
+    """One element met while walking the markup: where its start tag is and what it holds."""
+
+    name: str
+    attrs: str
+    tag_start: int
+    tag_end: int
+    children: list[_Element] = field(default_factory=list)
+    text: str = ""
+    tall: bool = False
+    has_fraction: bool = False
+
+
+def _fence(e: _Element, chars: frozenset[str]) -> bool:
+    return e.name == "mo" and "stretchy" not in e.attrs and "size" not in e.attrs and e.text.strip() in chars
+
+
+def _tighten(mathml: str, display_tables: bool) -> str:
+    """Draw ``\\left( x \\right)`` as tightly as MathJax does, and matrices of fractions at display size.
+
+    Chromium stretches a fence round content no taller than a letter into a glyph with a wide box,
+    which leaves visible gaps, as in ``cos ( x )``: such fences are made non-stretchy, keeping the
+    base glyph TeX would use. Fences round a fraction, a matrix or a root still stretch. With
+    ``display_tables``, a matrix holding a fraction is set in display style, as textbooks print a
+    Jacobian's partials, instead of the text style math-core gives every table.
+    """
+    edits: list[tuple[int, int, str]] = []
+    stack = [_Element("", "", 0, 0)]
+    for m in _TAG.finditer(mathml):
+        closing, name, attrs, empty = m.groups()
+        if not closing:
+            element = _Element(name, attrs, m.start(), m.end(), tall=name in _TALL, has_fraction=name == "mfrac")
+            if empty:
+                stack[-1].children.append(element)
+            else:
+                stack.append(element)
+            continue
+        element = stack.pop()
+        if element.name == "mo" or element.name == "mi":
+            element.text = mathml[element.tag_end : m.start()]
+        kids = element.children
+        if (
+            element.name == "mrow"
+            and len(kids) >= 2
+            and _fence(kids[0], _OPENERS)
+            and _fence(kids[-1], _CLOSERS)
+            and not any(k.tall for k in kids[1:-1])
+        ):
+            for fence in (kids[0], kids[-1]):
+                edits.append((fence.tag_end - 1, fence.tag_end - 1, ' stretchy="false"'))
+        if element.name == "mtable" and display_tables and element.has_fraction and 'displaystyle="false"' in element.attrs:
+            at = mathml.index('displaystyle="false"', element.tag_start, element.tag_end)
+            edits.append((at, at + len('displaystyle="false"'), 'displaystyle="true"'))
+        parent = stack[-1]
+        parent.children.append(element)
+        parent.tall = parent.tall or element.tall
+        parent.has_fraction = parent.has_fraction or element.has_fraction
+    for start, end, text in sorted(edits, reverse=True):
+        mathml = mathml[:start] + text + mathml[end:]
+    return mathml
+
+
+def _convert(tex: str, display: bool, display_tables: bool = False) -> str:
+    mathml = _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
+    return _tighten(mathml, display_tables)
 
 
 def tex_to_mathml(tex: str) -> str:
@@ -41,7 +112,7 @@ def tex_to_mathml(tex: str) -> str:
     from math_core import LatexError
 
     try:
-        return _convert(tex, display=True)
+        return _convert(tex, display=True, display_tables=True)
     except LatexError as exc:
         raise BlockError(f"could not render the result as MathML: {exc}") from None
 

@@ -314,7 +314,7 @@ class ComponentPrinter(LatexPrinter):
     def _print_Subs(self, expr: sp.Subs) -> str:
         body, old, new = expr.args
         pairs = r",\, ".join(f"{self._print(o)} = {self._print(v)}" for o, v in zip(old, new))
-        return rf"{self._print(body)}\Bigg|_{{{pairs}}}"
+        return rf"\left.{self._print(body)}\right|_{{{pairs}}}"
 
     def _print_Dummy(self, expr: sp.Dummy) -> str:
         return self._print(sp.Symbol(expr.name.split("_")[0]))  # SymPy's own, such as ξ in Subs

@@ -81,7 +81,7 @@ def test_entries_are_printed_by_sympy():
 def test_abstract_derivatives_render_as_partials():
     tex = evaluate("h(x, y) = f(x, y) + g(x^2)").tex
     assert r"\frac{\partial f}{\partial x}" in tex
-    assert r"\frac{\partial g}{\partial \xi}\Bigg|_{\xi = x^{2}}" in tex
+    assert r"\left.\frac{\partial g}{\partial \xi}\right|_{\xi = x^{2}}" in tex
 
 
 def test_tex_output_is_arithmatex_markup_with_escaping():

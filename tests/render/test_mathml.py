@@ -31,3 +31,45 @@ def test_formula_that_cannot_be_converted_is_kept_and_reported():
 def test_no_named_html_entities_reach_the_page():
     mathml = tex_to_mathml(r"\sin x")  # math-core writes &ApplyFunction; here
     assert "&ApplyFunction;" not in mathml and "&#x2061;" in mathml
+
+
+def test_fences_round_a_letter_do_not_stretch():
+    # Chromium draws a stretchy fence round a short argument with gaps: cos ( x ).
+    mathml = tex_to_mathml(r"\cos{\left(x \right)} + \left[ y^{2} \right]")
+    assert '<mo stretchy="false">(</mo><mi>x</mi><mo stretchy="false">)</mo>' in mathml
+    assert '<mo stretchy="false">[</mo>' in mathml and 'stretchy="false">]</mo>' in mathml
+    assert "<mo>&#x2061;</mo>" in mathml  # still a function application
+
+
+def test_fences_round_tall_content_still_stretch():
+    mathml = tex_to_mathml(r"\left(\frac{x}{2}\right) \left(1 + \left(\frac{a}{b}\right)\right)")
+    assert 'stretchy="false"' not in mathml
+    matrix = tex_to_mathml(r"\left[\begin{matrix}x & y\end{matrix}\right]")
+    assert "<mo>[</mo>" in matrix and "<mo>]</mo>" in matrix
+
+
+def test_nested_short_fences_all_stop_stretching():
+    mathml = tex_to_mathml(r"\left(\sin{\left(x \right)} + 1\right)")
+    assert mathml.count('stretchy="false"') == 4
+
+
+def test_evaluation_bar_closes_what_it_evaluates():
+    tall = tex_to_mathml(r"\left.\frac{\partial f}{\partial x}\right|_{x = 1}")
+    assert "<mo>|</mo></mrow>" in tall  # stretches to the fraction
+    short = tex_to_mathml(r"\left.\nabla f\right|_{x = 1}")
+    assert '<mo stretchy="false">|</mo>' in short
+
+
+def test_matrices_of_fractions_are_display_style_in_blocks_only():
+    tex = r"\left[\begin{matrix}\frac{x_{6}}{x_{1}^{2} + 1} & 1\end{matrix}\right]"
+    assert '<mtable displaystyle="true"' in tex_to_mathml(tex)
+    assert '<mtable displaystyle="false"' in tex_to_mathml(r"\left[\begin{matrix}x & 1\end{matrix}\right]")
+    prose = arithmatex_to_mathml(arithmatex(f"$$\n{tex}\n$$\n"))
+    assert '<mtable displaystyle="false"' in prose
+
+
+def test_block_mathml_stays_well_formed_xml():
+    import xml.etree.ElementTree as ET
+
+    mathml = tex_to_mathml(r"\left.\left[\begin{matrix}\cos{\left(x \right)} & \frac{1}{2}\end{matrix}\right]\right|_{x = 1}")
+    ET.fromstring(mathml)
