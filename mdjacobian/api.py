@@ -23,9 +23,9 @@ def guarded(work: Callable[[], T], limits: Limits) -> T:
     except BlockError:
         raise
     except RecursionError:
-        raise BlockError("the expression is too deeply nested to compute") from None
+        raise BlockError("the expression is too deeply nested to compute", kind="computation") from None
     except Exception as exc:  # SymPy can fail in many ways; an author should see a message, not a traceback.
-        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})") from None
+        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})", kind="computation") from None
 
 
 def derive(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Derivation:
@@ -33,7 +33,11 @@ def derive(source: str, given: Mapping[str, object], defaults: Options | None, l
     from .calculus.engine import derive as derive_block
     from .language import read_block
 
-    return derive_block(read_block(source, given, defaults, limits), limits)
+    block = read_block(source, given, defaults, limits)
+    try:
+        return derive_block(block, limits)
+    except BlockError as exc:
+        raise exc.of("expressions") from None  # what the block's expressions mean: shapes, undefined values
 
 
 def evaluate(
