@@ -19,7 +19,7 @@ from markdown.preprocessors import Preprocessor
 from .fence import NAME, Settings, fence_format, fence_validator
 from .plain import FenceFinder, Placeholders, RenderBlocks
 from ..limits import Limits
-from ..options import CHOICES, Options, parse_option
+from ..options import CHOICES, PRESENTATION_CHOICES, Options, Presentation, parse_option, parse_presentation
 
 
 def _superfences_formatter(src: str = "", language: str = "", options: Any = None, md: Any = None, **kwargs: Any) -> str:
@@ -70,6 +70,8 @@ class JacobianExtension(Extension):
             "show": [CHOICES["show"][0], "Default display: 'result', 'full' (the matrix of partials first) or 'chain'"],
             "timeout": [Limits.timeout, "Seconds one block may take; 0 for no limit"],
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
+            "source": [PRESENTATION_CHOICES["source"][0], "Where blocks show their source: 'none', 'above', 'below', 'tabbed-left', 'tabbed-right' or 'material-block'"],
+            "errors_url": ["", "Address of the error reference page; error boxes link to their section of it"],
         }
         super().__init__(**kwargs)
 
@@ -87,7 +89,14 @@ class JacobianExtension(Extension):
             timeout = float(config["timeout"])
         except (TypeError, ValueError):
             raise ValueError(f"mdjacobian: timeout must be a number of seconds, not {config['timeout']!r}") from None
-        return Settings(defaults=defaults, limits=Limits(timeout=timeout), fail_fast=bool(config["fail_fast"]))
+        presentation = Presentation(source=parse_presentation("source", config["source"]))
+        return Settings(
+            defaults=defaults,
+            limits=Limits(timeout=timeout),
+            fail_fast=bool(config["fail_fast"]),
+            presentation=presentation,
+            errors_url=str(config["errors_url"] or ""),
+        )
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
         md.registerExtension(self)
