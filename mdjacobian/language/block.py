@@ -36,6 +36,8 @@ _NATURAL_CHUNK = re.compile(r"\d+|\D+")
 _PRINTS_AS = re.compile(r"([A-Za-z]+)_?([0-9]+)")
 _LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters Python would take as line breaks but Markdown does not: an error, never a silent split."""
+_KIND_OF_OPTION = {"wrt": "variables", "at": "point"}
+"""The kind of error a bad value of these options is; of any other option, an options error."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
             else:
                 options = merge(options, {key: value})
         except BlockError as exc:
-            raise exc.at(number, text).of("options") from None
+            raise exc.at(number, text).of(_KIND_OF_OPTION.get(key, "options")) from None
 
     declared = {d.name for d in declarations}
     multiplying = {p for s in statements for p in s.params or ()} | set(options.wrt or ()) | declared
