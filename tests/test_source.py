@@ -357,3 +357,18 @@ def test_mkdocs_errors_url_must_name_a_page_of_the_site(tmp_path, caplog):
     with pytest.raises(Abort):
         site(tmp_path, yaml, {"index.md": "# Home\n"})
     assert "mdjacobian: 'errors_url': there is no page 'nowhere.md' in the site" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("errors_url", "handed_on"),
+    [(URL, {"errors_url": URL, "source": "above"}), ("reference/errors.md", {"source": "above"})],
+    ids=["address", "page-of-the-site"],
+)
+def test_mkdocs_plugin_hands_an_address_to_the_extension_but_links_a_page_itself(tmp_path, errors_url, handed_on):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        f"site_name: t\nplugins:\n  - mdjacobian:\n      source: above\n      errors_url: {errors_url}\n", encoding="utf-8"
+    )
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    config.plugins.on_config(config)
+    assert config.mdx_configs["mdjacobian"] == handed_on
