@@ -276,7 +276,7 @@ def test_a_kind_without_a_section_links_to_the_page():
 
 
 def test_every_kind_is_a_section_of_the_error_reference():
-    anchors = re.findall(r"^#{2,3} .*\{#([a-z-]+)\}$", ERRORS_PAGE.read_text(encoding="utf-8"), flags=re.M)
+    anchors = re.findall(r"^#{2,3} .*\{#([a-z-]+)\}$", ERRORS_PAGE.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert set(KINDS) <= set(anchors), set(KINDS) - set(anchors)
 
 
@@ -285,6 +285,7 @@ def test_every_kind_is_a_section_of_the_error_reference():
 mkdocs_build = pytest.importorskip("mkdocs.commands.build", reason="mkdocs is not installed: pip install -e '.[test]'")
 from mkdocs.config import load_config  # noqa: E402
 from mkdocs.exceptions import Abort  # noqa: E402
+
 
 def site(tmp_path: Path, yaml: str, pages: dict[str, str]) -> Path:
     (tmp_path / "docs").mkdir(exist_ok=True)
@@ -323,7 +324,7 @@ def test_mkdocs_build_shows_each_source_value(tmp_path, yaml, tabbed, caplog):
     built = site(tmp_path, yaml, pages)
     for where in VALUES:
         page = (built / where / "index.html").read_text(encoding="utf-8")
-        content = page[page.index(f"<h1") :]
+        content = page[page.index("<h1") :]
         check_shown(content, where, tabbed)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 

@@ -70,7 +70,10 @@ class JacobianExtension(Extension):
             "show": [CHOICES["show"][0], "Default display: 'result', 'full' (the matrix of partials first) or 'chain'"],
             "timeout": [Limits.timeout, "Seconds one block may take; 0 for no limit"],
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
-            "source": [PRESENTATION_CHOICES["source"][0], "Where blocks show their source: 'none', 'above', 'below', 'tabbed-left', 'tabbed-right' or 'material-block'"],
+            "source": [
+                PRESENTATION_CHOICES["source"][0],
+                "Where blocks show their source: 'none', 'above', 'below', 'tabbed-left', 'tabbed-right' or 'material-block'",
+            ],
             "errors_url": ["", "Address of the error reference page; error boxes link to their section of it"],
         }
         super().__init__(**kwargs)

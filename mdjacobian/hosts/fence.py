@@ -17,7 +17,14 @@ from pymdownx.superfences import SuperFencesException
 
 from ..errors import BlockError
 from ..limits import Limits
-from ..options import PRESENTATION_CHOICES, Options, Presentation, parse_option, parse_presentation, read_presentation
+from ..options import (
+    PRESENTATION_CHOICES,
+    Options,
+    Presentation,
+    parse_option,
+    parse_presentation,
+    read_presentation,
+)
 
 if TYPE_CHECKING:
     from markdown import Markdown
