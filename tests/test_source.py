@@ -186,6 +186,14 @@ def test_evaluate_checks_presentation_lines_and_leaves_them_out():
         evaluate("f(x) = x", expect="error")  # not an option of the computation
 
 
+def test_attribute_hosts_check_presentation_options_and_leave_them_out():
+    from mdjacobian.hosts.common import checked_options
+
+    assert checked_options({"source": "above", "expect": "result", "layout": "denominator"}) == {"layout": "denominator"}
+    with pytest.raises(BlockError, match="source: unknown value 'aside'"):
+        checked_options({"source": "aside"})
+
+
 # --- expect: error -----------------------------------------------------------------------------
 
 
