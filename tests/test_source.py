@@ -218,6 +218,14 @@ def test_expected_error_with_its_source(host, caplog):
 
 
 @pytest.mark.parametrize("host", ["plain", "superfences"])
+def test_expected_error_on_the_fence_line(host, caplog):
+    with caplog.at_level(logging.WARNING):
+        page = convert(block("f(x) = x", fence='jacobian expect="error" layot="numerator"'), host)
+    assert "unknown option 'layot' (did you mean 'layout'?)" in page
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("host", ["plain", "superfences"])
 def test_expected_error_that_computes_is_reported(host, caplog):
     with caplog.at_level(logging.WARNING):
         page = convert(block("expect: error", "f(x) = x^2"), host)

@@ -136,15 +136,15 @@ def fence_format(
     settings = settings_for(md)
     classes = [c for c in [class_name, *(kwargs.get("classes") or [])] if c and c != NAME]
     id_value = kwargs.get("id_value") or ""
+    given = options.get("given", {})
     try:
-        if "error" in options:
-            raise options["error"]
-        given = options.get("given", {})
         presentation = read_presentation(source, given, settings.presentation)
     except BlockError as error:
-        return report(error, settings, classes, id_value)
+        return report(error.of("options"), settings, classes, id_value)
     given = {key: value for key, value in given.items() if key not in PRESENTATION_CHOICES}
     try:
+        if "error" in options:
+            raise options["error"]  # a bad option on the fence line, kept by fence_validator
         html = render_block(source, given, settings.defaults, settings.limits, classes, id_value)
     except BlockError as error:
         if presentation.expect != "error":
