@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from . import workers
+from .errors import BlockError
 from .limits import Limits
 from .options import Options
 
@@ -36,7 +37,11 @@ def derive(source: str, given: Mapping[str, object], defaults: Options | None, l
     from .calculus.engine import derive as derive_block
     from .language import read_block
 
-    return derive_block(read_block(source, given, defaults, limits), limits)
+    block = read_block(source, given, defaults, limits)
+    try:
+        return derive_block(block, limits)
+    except BlockError as exc:
+        raise exc.of("expressions") from None  # what the block's expressions mean: shapes, undefined values
 
 
 def result_here(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:

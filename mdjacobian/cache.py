@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import BlockError, LimitError
 
-FORMAT = 1
+FORMAT = 2
 """Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
 MEMORY_ENTRIES = 4096
 """Entries kept in memory per process, the least recently used going first."""
@@ -114,6 +114,7 @@ def _error_data(error: BlockError) -> dict[str, Any]:
         "column": error.column,
         "source_line": error.source_line,
         "limit": getattr(error, "limit", None),
+        "kind": error.kind,
     }
 
 
@@ -140,12 +141,12 @@ def _error_from(data: Mapping[str, Any]) -> BlockError:
         and isinstance(data.get("message"), str)
         and isinstance(data.get("reason"), str)
         and all(_optional(data.get(k), int) for k in ("line", "column"))
-        and all(_optional(data.get(k), str) for k in ("source_line", "limit"))
+        and all(_optional(data.get(k), str) for k in ("source_line", "limit", "kind"))
     ):
         raise ValueError("malformed error entry")
     cls = _error_class(data["class"])
     error = cls.__new__(cls)
-    BlockError.__init__(error, data["reason"], data["line"], data["column"], data["source_line"])
+    BlockError.__init__(error, data["reason"], data["line"], data["column"], data["source_line"], data.get("kind"))
     if issubclass(cls, LimitError):
         if data["limit"] is None:
             raise ValueError("a limit error without its limit")

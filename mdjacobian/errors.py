@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+KINDS: tuple[str, ...] = ("statements", "expressions", "options", "variables", "point", "limits", "computation")
+"""The families of errors; each is a section of the error reference, with the kind as its anchor."""
+
 
 class BlockError(ValueError):
     """A block that cannot be turned into a Jacobian.
@@ -12,6 +15,8 @@ class BlockError(ValueError):
         column: 1-based column of the offending character, when known.
         source_line: the text of the offending line, when known.
         reason: the message without the ``line N:`` prefix.
+        kind: the family of the error, one of :data:`KINDS`, when known: the anchor of its
+            section in the error reference.
     """
 
     def __init__(
@@ -20,8 +25,10 @@ class BlockError(ValueError):
         line: int | None = None,
         column: int | None = None,
         source_line: str | None = None,
+        kind: str | None = None,
     ) -> None:
         self.reason = reason
+        self.kind = kind
         self.line = line
         self.column = column
         self.source_line = source_line
@@ -33,6 +40,14 @@ class BlockError(ValueError):
             self.line = line
             self.source_line = source_line
             self.args = (f"line {line}: {self.reason}",)
+        return self
+
+    def of(self, kind: str) -> BlockError:
+        """Return this error as one of the family ``kind`` unless it already belongs to one."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind of error {kind!r}")
+        if self.kind is None:
+            self.kind = kind
         return self
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -52,5 +67,6 @@ class LimitError(BlockError):
 
     def __init__(self, reason: str, limit: str, **kwargs: object) -> None:
         self.limit = limit
+        kwargs.setdefault("kind", "limits")
         super().__init__(reason, **kwargs)  # type: ignore[arg-type]
 

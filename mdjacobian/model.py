@@ -97,6 +97,7 @@ class Block:
 
     def locate(self, error: BlockError, option: str) -> BlockError:
         """Place ``error`` on the line that set ``option``, when a block line set it."""
+        error.of({"at": "point", "wrt": "variables"}.get(option, "options"))
         for key, line, text in self.option_lines:
             if key == option:
                 return error.at(line, text)

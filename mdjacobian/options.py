@@ -43,6 +43,25 @@ class Options:
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
 
+PRESENTATION_CHOICES: dict[str, tuple[str, ...]] = {
+    "source": ("none", "above", "below", "tabbed-left", "tabbed-right", "material-block"),
+    "expect": ("result", "error"),
+}
+"""Options about how a host shows a block, not what is computed; the first word is the default.
+
+They are checked with the block's other options but never reach :class:`Options` or the calculus.
+"""
+
+_OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How a host shows one block: its source next to the result, and whether it is meant to fail."""
+
+    source: str = "none"
+    expect: str = "result"
+
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for a near miss, else an empty string."""
@@ -77,7 +96,8 @@ def parse_names(text: str, what: str = "variable") -> tuple[str, ...]:
 
 def unknown_option(key: str) -> BlockError:
     """The error for an option the language does not have, with a suggestion and the valid ones."""
-    return BlockError(f"unknown option '{key}'{suggest(key, OPTION_NAMES)}; valid options: {', '.join(OPTION_NAMES)}")
+    names = (*OPTION_NAMES, *PRESENTATION_CHOICES)
+    return BlockError(f"unknown option '{key}'{suggest(key, names)}; valid options: {', '.join(names)}", kind="options")
 
 
 def split_top_level(text: str, separator: str = ",") -> list[str]:
@@ -90,6 +110,14 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
             start = i + 1
     parts.append(text[start:])
     return parts
+
+
+def _choice(key: str, value: object, choices: tuple[str, ...]) -> str:
+    word = str(value).strip()
+    if word not in choices:
+        listed = " or ".join(f"'{c}'" for c in choices)
+        raise BlockError(f"{key}: unknown value '{word}'{suggest(word, choices)}; use {listed}", kind="options")
+    return word
 
 
 def parse_option(key: str, value: object) -> object:
@@ -114,12 +142,40 @@ def parse_option(key: str, value: object) -> object:
         if not text:
             raise BlockError("at: expected a point such as 'x = 1, y = 2'")
         return text
-    choices = CHOICES[key]
-    word = str(value).strip()
-    if word not in choices:
-        listed = " or ".join(f"'{c}'" for c in choices)
-        raise BlockError(f"{key}: unknown value '{word}'{suggest(word, choices)}; use {listed}")
-    return word
+    return _choice(key, value, CHOICES[key])
+
+
+def parse_presentation(key: str, value: object) -> str:
+    """Check one presentation option (``source``, ``expect``) and return its value."""
+    if key not in PRESENTATION_CHOICES:
+        raise unknown_option(key)
+    return _choice(key, value, PRESENTATION_CHOICES[key])
+
+
+def read_presentation(source: str, given: Mapping[str, object], defaults: Presentation | None = None) -> Presentation:
+    """The presentation options of a block: ``defaults``, then the fence line's ``given``, then the block's lines.
+
+    Only the ``source:`` and ``expect:`` lines are read; every other line is left to the block
+    language. A bad value raises BlockError naming its line.
+    """
+    values = {key: parse_presentation(key, value) for key, value in given.items() if key in PRESENTATION_CHOICES}
+    seen: dict[str, int] = {}
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, text in enumerate(lines, start=1):
+        m = _OPTION_LINE.fullmatch(text.split("#", 1)[0].rstrip())
+        if m is None or m.group(1) not in PRESENTATION_CHOICES:
+            continue
+        key = m.group(1)
+        try:
+            if key in seen:
+                raise BlockError(f"option '{key}' is already set on line {seen[key]}", kind="options")
+            if key in values:
+                raise BlockError(f"option '{key}' is set both here and on the fence line", kind="options")
+            seen[key] = number
+            values[key] = parse_presentation(key, m.group(2))
+        except BlockError as exc:
+            raise exc.at(number, text) from None
+    return replace(defaults or Presentation(), **values)
 
 
 def merge(base: Options, given: Mapping[str, object]) -> Options:

@@ -57,11 +57,11 @@ def converted(work: Callable[[], T]) -> T:
     except BlockError:
         raise
     except RecursionError:
-        raise BlockError("the expression is too deeply nested to compute") from None
+        raise BlockError("the expression is too deeply nested to compute", kind="computation") from None
     except MemoryError:
         raise LimitError("needed more memory than the limit allows", limit="max_memory_mb") from None
     except Exception as exc:  # SymPy can fail in many ways; an author should see a message, not a traceback.
-        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})") from None
+        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})", kind="computation") from None
 
 
 def _resolve(target: str) -> Callable[..., Any]:

@@ -3,7 +3,8 @@
 1. Every ``text title="Block"`` fence in ``docs/reference/errors.md`` is followed by a
    ``text title="Message"`` fence, and evaluating the block raises exactly that message.
 2. Every live ``jacobian`` fence in ``docs/`` (top level, or indented inside an admonition, a
-   content tab or a list) evaluates without error, with its fence-line options applied.
+   content tab or a list) evaluates without error, with its fence-line options applied; one
+   marked ``expect: error`` raises a BlockError.
    Fences shown as source inside a longer outer fence (````` ````markdown `````) are not live.
 """
 
@@ -110,9 +111,21 @@ def test_error_message_is_what_the_code_says(block: Fence, message: str):
     assert str(excinfo.value) == message
 
 
+def expects_error(block: Fence) -> bool:
+    """Whether the block is shown failing on purpose: ``expect: error`` on the fence line or in the block."""
+    lines = [line.split("#", 1)[0].replace(" ", "") for line in block.body.splitlines()]
+    return fence_options(block.info).get("expect") == "error" or "expect:error" in lines
+
+
 @pytest.mark.parametrize("block", LIVE_BLOCKS, ids=[b.id() for b in LIVE_BLOCKS])
 def test_live_block_evaluates(block: Fence):
-    result = mdjacobian.evaluate(block.body, **fence_options(block.info))
+    # source and expect are for the page, not the computation: evaluate() does not take them.
+    options = {k: v for k, v in fence_options(block.info).items() if k not in ("source", "expect")}
+    if expects_error(block):
+        with pytest.raises(mdjacobian.BlockError):
+            mdjacobian.evaluate(block.body, **options)
+        return
+    result = mdjacobian.evaluate(block.body, **options)
     assert result.to_html()
 
 

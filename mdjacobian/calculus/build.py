@@ -341,9 +341,9 @@ class Builder:
 
     def _vector(self, node: ast.Vector) -> Node:
         items = [self.build(item) for item in node.items]
-        for item, written in zip(items, node.items):
+        for item, entry in zip(items, node.items):
             if not item.is_scalar:
-                raise self.fail(f"a vector's entries must be scalars, not {describe(item)}", written)
+                raise self.fail(f"a vector's entries must be scalars, not {describe(item)}", entry)
         return al.stack(items, "rows")
 
     # -- calls ----------------------------------------------------------------------------------------

@@ -113,7 +113,9 @@ class Engine:
         self.limits = limits
         self.model = build_model(block, limits)
         if not block.wrt:
-            raise BlockError("there is no variable to differentiate with respect to; add a line such as 'wrt: x'")
+            raise BlockError(
+                "there is no variable to differentiate with respect to; add a line such as 'wrt: x'", kind="variables"
+            )
         self.hessian = block.options.derivative == "hessian"
         self.layout = block.options.layout
         self.claims: list[Claim] = []

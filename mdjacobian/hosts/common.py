@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..options import parse_option
+from ..options import PRESENTATION_CHOICES, parse_option, parse_presentation
 
 if TYPE_CHECKING:
     from ..result import Result
@@ -19,11 +19,15 @@ def checked_options(options: Mapping[str, str]) -> dict[str, str]:
     """The options a host read from attributes, each name and value checked; raises BlockError.
 
     Checking the names first keeps an attribute from reaching :func:`mdjacobian.evaluate` as some
-    other keyword argument.
+    other keyword argument. ``source`` and ``expect``, which only the Markdown hosts act on, are
+    checked and left out.
     """
     for key, value in options.items():
-        parse_option(key, value)
-    return dict(options)
+        if key in PRESENTATION_CHOICES:
+            parse_presentation(key, value)
+        else:
+            parse_option(key, value)
+    return {key: value for key, value in options.items() if key not in PRESENTATION_CHOICES}
 
 
 def check_label(result: Result) -> str | None:

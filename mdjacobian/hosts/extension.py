@@ -20,7 +20,7 @@ from markdown.preprocessors import Preprocessor
 from .fence import NAME, Settings, fence_format, fence_validator
 from .plain import FenceFinder, Placeholders, RenderBlocks
 from ..limits import Limits
-from ..options import CHOICES, Options, parse_option
+from ..options import CHOICES, PRESENTATION_CHOICES, Options, Presentation, parse_option, parse_presentation
 
 
 def _superfences_formatter(src: str = "", language: str = "", options: Any = None, md: Any = None, **kwargs: Any) -> str:
@@ -83,6 +83,11 @@ class JacobianExtension(Extension):
             "fail_fast": [False, "Stop the build at the first bad block instead of showing an error box"],
             "cache": [True, "Reuse the HTML of blocks already rendered with the same text and settings"],
             "cache_dir": ["", "Directory to keep rendered blocks in between runs; empty for memory only"],
+            "source": [
+                PRESENTATION_CHOICES["source"][0],
+                "Where blocks show their source: 'none', 'above', 'below', 'tabbed-left', 'tabbed-right' or 'material-block'",
+            ],
+            "errors_url": ["", "Address of the error reference page; error boxes link to their section of it"],
         }
         super().__init__(**kwargs)
 
@@ -103,12 +108,15 @@ class JacobianExtension(Extension):
         cache_dir = config["cache_dir"]
         if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
             raise ValueError(f"mdjacobian: cache_dir must be a directory name, not {cache_dir!r}")
+        presentation = Presentation(source=parse_presentation("source", config["source"]))
         return Settings(
             defaults=defaults,
             limits=limits,
             fail_fast=bool(config["fail_fast"]),
             cache=bool(config["cache"]),
             cache_dir=os.fspath(cache_dir) if cache_dir else None,
+            presentation=presentation,
+            errors_url=str(config["errors_url"] or ""),
         )
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API

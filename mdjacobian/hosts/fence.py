@@ -17,7 +17,14 @@ from pymdownx.superfences import SuperFencesException
 
 from ..errors import BlockError
 from ..limits import Limits
-from ..options import Options, parse_option
+from ..options import (
+    PRESENTATION_CHOICES,
+    Options,
+    Presentation,
+    parse_option,
+    parse_presentation,
+    read_presentation,
+)
 
 if TYPE_CHECKING:
     from markdown import Markdown
@@ -26,6 +33,9 @@ NAME = "jacobian"
 
 current_page: ContextVar[str | None] = ContextVar("mdjacobian_page", default=None)
 """The page being converted, when a host (the MkDocs plugin) says which; named in warnings."""
+
+page_errors_url: ContextVar[str | None] = ContextVar("mdjacobian_errors_url", default=None)
+"""The error reference's address as seen from the page being converted, when a host works it out per page."""
 
 
 class FailFast(SuperFencesException):
@@ -48,6 +58,10 @@ class Settings:
     fail_fast: bool = False
     cache: bool = True
     cache_dir: str | None = None
+    presentation: Presentation = field(default_factory=Presentation)
+    """How blocks are shown where they do not say: ``source: none`` unless configured."""
+    errors_url: str = ""
+    """The address of the error reference; error boxes link to it when it is set."""
 
 
 def logger() -> logging.Logger:
@@ -74,9 +88,12 @@ def fence_validator(
     """
     try:
         for key, value in inputs.items():
-            parse_option(key, value)
+            if key in PRESENTATION_CHOICES:
+                parse_presentation(key, value)
+            else:
+                parse_option(key, value)
     except BlockError as exc:
-        options["error"] = exc
+        options["error"] = exc.of("options")
     options["given"] = dict(inputs)
     return True
 
@@ -95,7 +112,12 @@ def report(error: BlockError, settings: Settings, classes: list[str] | None = No
         raise FailFast(f"{where}jacobian block: {error}") from exc
     if settings.fail_fast:
         raise FailFast(f"{where}jacobian block: {error}") from error
-    return render_error(error, classes, id_value)
+    return render_error(error, classes, id_value, errors_url(settings))
+
+
+def errors_url(settings: Settings) -> str:
+    """Where error boxes link: the page's own way to the error reference, else the configured address."""
+    return page_errors_url.get() or settings.errors_url
 
 
 def fence_format(
@@ -106,17 +128,41 @@ def fence_format(
     md: Markdown | None = None,
     **kwargs: Any,
 ) -> str:
-    """Render a ``jacobian`` fence to HTML: the Jacobian, or an error box naming the line."""
+    """Render a ``jacobian`` fence to HTML: the Jacobian, or an error box naming the line.
+
+    With ``source`` set (on the fence line, in the block or site-wide), the block's text is shown
+    next to it; with ``expect: error``, the error box is the expected outcome and is not reported,
+    while a block that computes is.
+    """
+    from ..render import render_error
+    from ..render.source import highlight_source, tabs_for, with_source
+
     options = options or {}
     settings = settings_for(md)
     classes = [c for c in [class_name, *(kwargs.get("classes") or [])] if c and c != NAME]
     id_value = kwargs.get("id_value") or ""
+    given = options.get("given", {})
+    try:
+        presentation = read_presentation(source, given, settings.presentation)
+    except BlockError as error:
+        return report(error.of("options"), settings, classes, id_value)
+    given = {key: value for key, value in given.items() if key not in PRESENTATION_CHOICES}
     try:
         if "error" in options:
-            raise options["error"]
-        return render(source, options.get("given", {}), settings, classes, id_value)
+            raise options["error"]  # a bad option on the fence line, kept by fence_validator
+        html = render(source, given, settings, classes, id_value)
     except BlockError as error:
-        return report(error, settings, classes, id_value)
+        if presentation.expect != "error":
+            html = report(error, settings, classes, id_value)
+        else:
+            html = render_error(error, classes, id_value, errors_url(settings))
+    else:
+        if presentation.expect == "error":
+            expected = BlockError("expect: error, but the block computed; remove the line or fix the example", kind="options")
+            html = report(expected, settings, classes, id_value)
+    if presentation.source == "none":
+        return html
+    return with_source(presentation.source, highlight_source(source, md), html, tabs_for(md))
 
 
 def render(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> str:

@@ -15,15 +15,16 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
-from .fence import current_page, logger
+from .fence import current_page, logger, page_errors_url
 from ..limits import check_timeout
-from ..options import CHOICES
+from ..options import CHOICES, PRESENTATION_CHOICES
 
 ASSETS = Path(__file__).parent.parent / "assets"
 ASSET_DIR = "assets/mdjacobian"
 ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
-SETTINGS = ("output", "layout", "show", "timeout", "fail_fast")
+SETTINGS = ("output", "layout", "show", "timeout", "fail_fast", "source", "errors_url")
 """The plugin options handed to the Markdown extension."""
 
 
@@ -62,6 +63,10 @@ class JacobianConfig(base.Config):
     """How many blocks are computed at once, each in a worker process; 0 for one per core."""
     cache_dir = c.Type(str, default=".cache/mdjacobian")
     """Where rendered blocks are kept between builds, relative to the directory of ``mkdocs.yml``."""
+    source = c.Choice(PRESENTATION_CHOICES["source"], default=PRESENTATION_CHOICES["source"][0])
+    """Where blocks that do not say show their source: ``none``, ``above``, ``below``, ``tabbed-left``, ..."""
+    errors_url = c.Type(str, default="")
+    """The error reference error boxes link to: an address, or a page of this site (``reference/errors.md``)."""
 
 
 class JacobianPlugin(BasePlugin[JacobianConfig]):
@@ -82,6 +87,8 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             config.markdown_extensions.append(name)
         # Options set on the plugin win; the extension's own configuration keeps the rest.
         settings = {key: self.config[key] for key in SETTINGS if key in getattr(self, "given", ())}
+        if self.config.errors_url.endswith(".md"):
+            settings.pop("errors_url")  # a page of this site: linked from each page in on_page_markdown
         caching = self._caching(config)
         if {"cache", "cache_dir"} & getattr(self, "given", set()):
             settings.update(caching)
@@ -147,10 +154,16 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Files) -> str:
         # Blocks are computed while this page's Markdown is converted, between this hook and the next.
         current_page.set(page.file.src_uri)
+        if self.config.enabled and self.config.errors_url.endswith(".md"):
+            target = files.get_file_from_path(self.config.errors_url)
+            if target is None:
+                raise PluginError(f"mdjacobian: 'errors_url': there is no page {self.config.errors_url!r} in the site")
+            page_errors_url.set(get_relative_url(target.url, page.url))
         return markdown
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
         current_page.set(None)
+        page_errors_url.set(None)
         if not self.config.enabled or self.config.output != "mathml":
             return html
         from ..render.mathml import arithmatex_to_mathml

@@ -20,6 +20,7 @@ from typing import Any
 from .fence import NAME, Settings, fence_validator, render
 from .reading import fence_line, fences
 from ..errors import BlockError
+from ..options import PRESENTATION_CHOICES
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def blocks_of(text: str) -> Iterator[Found]:
         if "error" in options:
             continue  # reported while the page renders; nothing to compute
         classes = tuple(c for c in line.classes if c and c != NAME)
-        yield Found("\n".join(fence.body), options["given"], classes, line.id_value)
+        given = {key: value for key, value in options["given"].items() if key not in PRESENTATION_CHOICES}
+        yield Found("\n".join(fence.body), given, classes, line.id_value)
 
 
 def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:

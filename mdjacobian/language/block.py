@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from ..errors import BlockError, LimitError
 from ..limits import Limits
 from ..model import Block, Declaration, Definition
-from ..options import OPTION_NAMES, Options, check_name, merge, parse_names, split_top_level, suggest, unknown_option
+from ..options import (
+    OPTION_NAMES,
+    PRESENTATION_CHOICES,
+    Options,
+    check_name,
+    merge,
+    parse_names,
+    parse_presentation,
+    split_top_level,
+    suggest,
+    unknown_option,
+)
 from . import syntax as ast
 from .declare import DECLARATION_LINE, check_components_are_free, check_new_name, component_names, declaration_line
 from .grammar import CONSTANTS, RESERVED, Parser, parse_expression, tokenize
@@ -25,6 +36,8 @@ _NATURAL_CHUNK = re.compile(r"\d+|\D+")
 _PRINTS_AS = re.compile(r"([A-Za-z]+)_?([0-9]+)")
 _LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters Python would take as line breaks but Markdown does not: an error, never a silent split."""
+_KIND_OF_OPTION = {"wrt": "variables", "at": "point"}
+"""The kind of error a bad value of these options is; of any other option, an options error."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +93,12 @@ def _sort_lines(
         code = _strip_comment(text)
         if not code.strip():
             continue
+        kind = "statements"
         try:
             if m := _OPTION_LINE.fullmatch(code):
+                kind = "options"
                 key, value = m.group(1), m.group(2)
-                if key not in OPTION_NAMES:
+                if key not in OPTION_NAMES and key not in PRESENTATION_CHOICES:
                     raise unknown_option(key)
                 if key in options:
                     raise BlockError(f"option '{key}' is already set on line {options[key][0]}")
@@ -110,7 +125,7 @@ def _sort_lines(
             else:
                 raise BlockError("expected 'name = expression', 'option: value' or 'names in R^n'")
         except BlockError as exc:
-            raise exc.at(number, text) from None
+            raise exc.at(number, text).of(kind) from None
     return statements, options, declarations
 
 
@@ -190,19 +205,33 @@ def read_block(
             set the same option again.
         defaults: options that apply where neither the block nor ``given`` sets one.
         limits: the bounds to enforce; :class:`~mdjacobian.limits.Limits` defaults when omitted.
+
+    Presentation lines (``source: above``, ``expect: error``) are checked and left out: they are
+    for the host that shows the block.
     """
-    given = dict(given or {})
-    limits = limits or Limits()
-    options = merge(defaults or Options(), given)
+    try:
+        return _read_block(source, dict(given or {}), defaults, limits or Limits())
+    except BlockError as exc:
+        raise exc.of("statements") from None
+
+
+def _read_block(source: str, given: dict[str, object], defaults: Options | None, limits: Limits) -> Block:
+    try:
+        options = merge(defaults or Options(), given)
+    except BlockError as exc:
+        raise exc.of("options") from None
     lines = read_lines(source, limits)
     texts = dict(lines)
     statements, block_options, declarations = _sort_lines(lines, given, limits)
     check_components_are_free(declarations, texts)
     for key, (number, text, value) in block_options.items():
         try:
-            options = merge(options, {key: value})
+            if key in PRESENTATION_CHOICES:
+                parse_presentation(key, value)
+            else:
+                options = merge(options, {key: value})
         except BlockError as exc:
-            raise exc.at(number, text) from None
+            raise exc.at(number, text).of(_KIND_OF_OPTION.get(key, "options")) from None
 
     declared = {d.name for d in declarations}
     multiplying = {p for s in statements for p in s.params or ()} | set(options.wrt or ()) | declared
@@ -213,8 +242,11 @@ def read_block(
     owner: dict[str, str] = {}  # f2 -> f, for a definition f = [.., ..]
     for statement in statements:
         try:
-            tokens = tokenize(statement.rhs, statement.column)
-            expr = Parser(tokens, limits, multiplying, defined).parse()
+            try:
+                tokens = tokenize(statement.rhs, statement.column)
+                expr = Parser(tokens, limits, multiplying, defined).parse()
+            except BlockError as exc:
+                raise exc.of("expressions") from None
             if statement.name in declared:
                 raise BlockError(f"'{statement.name}' is declared as a variable; give the function another name")
             if statement.name in seen:
@@ -258,6 +290,7 @@ def read_block(
             if name in defined:
                 raise BlockError(f"wrt: '{name}' is a function of this block, not a variable")
         except BlockError as exc:
+            exc.of("variables")
             if "wrt" in block_options:
                 number, text, _ = block_options["wrt"]
                 raise exc.at(number, text) from None
@@ -271,6 +304,7 @@ def read_block(
         try:
             point = _point(options.at, limits, known)
         except BlockError as exc:
+            exc.of("point")
             if "at" in block_options:
                 number, text, _ = block_options["at"]
                 raise exc.at(number, text) from None
@@ -280,6 +314,7 @@ def read_block(
         try:
             assumptions = _assumptions(options.assume, limits)
         except BlockError as exc:
+            exc.of("options")
             if "assume" in block_options:
                 number, text, _ = block_options["assume"]
                 raise exc.at(number, text) from None

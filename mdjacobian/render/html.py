@@ -70,8 +70,20 @@ def check_output(page: str, limit: int) -> str:
     return page
 
 
-def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "") -> str:
-    """The error box: the message and, when known, the offending line with a caret under the column."""
+def error_link(error: BlockError, errors_url: str) -> str:
+    """A link to the error's section of the error reference at ``errors_url``, or nothing without a URL."""
+    if not errors_url:
+        return ""
+    href = f"{errors_url}#{error.kind}" if error.kind else errors_url
+    return f'\n<p class="jacobian-error-help"><a href="{html.escape(href)}">About this error</a></p>'
+
+
+def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "", errors_url: str = "") -> str:
+    """The error box: the message and, when known, the offending line with a caret under the column.
+
+    With ``errors_url`` (the address of the error reference page), the box links to the section
+    for the error's kind.
+    """
     message = f'<p class="jacobian-error-message"><strong>jacobian:</strong> {html.escape(str(error), quote=False)}</p>'
     listing = ""
     if error.source_line is not None and error.line is not None:
@@ -81,4 +93,4 @@ def render_error(error: BlockError, classes: list[str] | None = None, id_value: 
             text += "\n" + " " * (len(gutter) + error.column - 1) + "^"
         listing = f"\n<pre><code>{html.escape(text)}</code></pre>"
     wrapper = _attributes(["jacobian-error", *(classes or [])], id_value)
-    return f'<div{wrapper} role="alert">\n{message}{listing}\n</div>'
+    return f'<div{wrapper} role="alert">\n{message}{listing}{error_link(error, errors_url)}\n</div>'
