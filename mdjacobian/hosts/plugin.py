@@ -42,6 +42,19 @@ class _Seconds(c.BaseConfigOption[float]):
             raise PluginError(f"mdjacobian: {exc}") from None
 
 
+class _Jobs(c.BaseConfigOption[int]):
+    """How many workers: 0 (one per core) or a positive whole number, checked as the config is loaded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default = 0
+
+    def run_validation(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1024:
+            raise PluginError(f"mdjacobian: jobs must be 0 (one per core) or a whole number from 1 to 1024, not {value!r}")
+        return value
+
+
 class JacobianConfig(base.Config):
     """The plugin's options."""
 
@@ -59,7 +72,7 @@ class JacobianConfig(base.Config):
     """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
     cache = c.Type(bool, default=True)
     """Keep rendered blocks, so that a block already built with the same text and settings is not computed again."""
-    jobs = c.Type(int, default=0)
+    jobs = _Jobs()
     """How many blocks are computed at once, each in a worker process; 0 for one per core."""
     cache_dir = c.Type(str, default=".cache/mdjacobian")
     """Where rendered blocks are kept between builds, relative to the directory of ``mkdocs.yml``."""
@@ -79,8 +92,6 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        if self.config.jobs < 0:
-            raise PluginError(f"mdjacobian: jobs must be 0 (one per core) or a positive number, not {self.config.jobs}")
         listed = [e for e in config.markdown_extensions if e in ("mdjacobian", "mdjacobian.extension")]
         name = listed[0] if listed else "mdjacobian"
         if not listed:
