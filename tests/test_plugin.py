@@ -49,3 +49,24 @@ def test_disabled_plugin_changes_nothing(tmp_path):
     config = configured(tmp_path, "plugins:\n  - mdjacobian:\n      enabled: false\n")
     assert "mdjacobian" not in config.markdown_extensions
     assert "assets/mdjacobian/mdjacobian.css" not in config.extra_css
+
+
+def test_deeply_nested_prose_tex_is_a_page_warning_not_a_crash(tmp_path):
+    import subprocess
+    import sys
+
+    deep = "\\frac{1}{" * 3200 + "x" + "}" * 3200
+    long = "x + " * 20_000 + "x"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(f"# Deep\n\n$$\n{deep}\n$$\n\nand $\\frac{{1}}{{2}}$ and $${long}$$\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\nmarkdown_extensions:\n  - pymdownx.arithmatex:\n      generic: true\nplugins:\n  - mdjacobian\n",
+        encoding="utf-8",
+    )
+    # In a child process: a converter that overflowed its stack would kill the interpreter.
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nests braces 3200 deep, more than the 200" in done.stderr
+    assert "characters, more than the 50000" in done.stderr
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<math" in page  # the small formula is still converted

@@ -122,10 +122,38 @@ _ARITHMATEX = re.compile(
 )
 
 
+MAX_PROSE_TEX_CHARS = 50_000
+"""Characters of one formula of the page's prose that is converted to MathML."""
+MAX_PROSE_TEX_DEPTH = 200
+"""Nesting of braces in one formula of the page's prose: the converter recurses on it, and a few
+thousand levels overflow its stack, which no exception can catch."""
+
+
+def _check_prose(tex: str) -> None:
+    """Raise BlockError when a formula of the prose is too long or too deeply nested to convert."""
+    if len(tex) > MAX_PROSE_TEX_CHARS:
+        raise BlockError(f"the formula has {len(tex)} characters, more than the {MAX_PROSE_TEX_CHARS} converted to MathML")
+    depth = deepest = 0
+    escaped = False
+    for char in tex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "}":
+            depth -= 1
+    if deepest > MAX_PROSE_TEX_DEPTH:
+        raise BlockError(f"the formula nests braces {deepest} deep, more than the {MAX_PROSE_TEX_DEPTH} converted to MathML")
+
+
 def arithmatex_to_mathml(page: str, on_error: Callable[[str, BlockError], None] | None = None) -> str:
     """Replace Arithmatex generic markup (``\\(…\\)`` spans, ``\\[…\\]`` divs) with MathML Core.
 
-    A formula math-core cannot convert is left as TeX and reported through ``on_error``.
+    A formula math-core cannot convert, or one too long or too deeply nested to hand it, is left
+    as TeX and reported through ``on_error``.
     """
 
     from math_core import LatexError
@@ -134,7 +162,12 @@ def arithmatex_to_mathml(page: str, on_error: Callable[[str, BlockError], None] 
         tex = html.unescape(m.group("tex")).strip()
         display = m.group("open") == "\\["
         try:
+            _check_prose(tex)
             mathml = _convert(tex, display)
+        except BlockError as exc:
+            if on_error:
+                on_error(tex if len(tex) <= 80 else tex[:77] + "...", exc)
+            return m.group(0)
         except LatexError as exc:
             if on_error:
                 on_error(tex, BlockError(str(exc).strip()))
