@@ -779,6 +779,10 @@ def _check_outcome(source: str, **options: object) -> Result | BlockError:
         assert not str(result).startswith("could not compute"), result
     else:
         assert isinstance(result, Result)
+        # Every variable is real: so is every value shown, and every entry at a concrete size.
+        for matrix in (result.value, result.matrix):
+            for entry in matrix if matrix is not None else ():
+                assert entry.is_real is not False, (source, entry)
         html = render_block(source, given=options, limits=FAST) if not options else None
         assert html is None or isinstance(html, str)
     return result
@@ -937,7 +941,8 @@ def _agree(a: sp.Expr, b: sp.Expr) -> bool:
 def test_fuzz_valid_expressions_match_sympy(first: Term, second: Term, layout: str) -> None:
     assume(first.valid and second.valid)
     for term in (first, second):
-        assume(not term.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
+        # A constant that is not real, such as (-1)^(1/2), is an error: every variable is real.
+        assume(not term.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I))
     source = f"f(x, y) = {first.text}\ng(x, y) = {second.text}"
     result = evaluate(source, limits=Limits(timeout=10), layout=layout)
     assert isinstance(result, Result)
@@ -954,11 +959,29 @@ def test_fuzz_valid_expressions_match_sympy(first: Term, second: Term, layout: s
 @given(EXPRESSIONS)
 def test_fuzz_one_expression_round_trips(term: Term) -> None:
     """A scalar function of x and y: its gradient, as the block language computes it."""
-    assume(term.valid and not term.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
+    assume(term.valid and not term.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I))
     result = evaluate(f"f(x, y) = {term.text}", limits=Limits(timeout=10))
     assert result.functions == (term.expr,) or _agree(result.functions[0], term.expr)
     for got, want in zip(result.matrix, (sp.diff(term.expr, x), sp.diff(term.expr, y))):
         assert _agree(got, want)
+
+
+@FUZZ
+@given(EXPRESSIONS, st.sampled_from(["0", "1", "-1", "1/2", "-3/2", "2", "-2", "10"]), st.sampled_from(["0", "1", "-1", "1/3", "3"]))
+def test_fuzz_values_at_a_point_are_real_and_right_or_an_error_naming_the_line(term: Term, px: str, py: str) -> None:
+    """A value at a point is shown only when it is a real number equal to the derivative there."""
+    assume(term.valid and not term.expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
+    source = f"f(x, y) = {term.text}\nat: x = {px}, y = {py}"
+    result = _check_outcome(source)
+    if isinstance(result, BlockError):
+        assert result.line in (1, 2), result
+        return
+    point = {x: sp.Rational(px), y: sp.Rational(py)}
+    for got, want in zip(result.value, (sp.diff(term.expr, x), sp.diff(term.expr, y))):
+        assert got.is_number and got.is_real, (source, got)
+        expected = complex(sp.N(want.subs(point), 30)) if not want.subs(point).has(sp.Subs, sp.Derivative) else None
+        if expected is not None and abs(expected) < float("inf"):
+            assert abs(complex(sp.N(got, 30)) - expected) <= 1e-9 * max(1.0, abs(expected)), (source, got, expected)
 
 
 # -- false rejections by the numerical check ------------------------------------------------------
