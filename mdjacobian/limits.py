@@ -68,8 +68,9 @@ class Limits:
     max_memory_mb: int = 2048
     """Address space of the worker process that computes a block, in MiB; 0 for no cap."""
     isolated: bool = True
-    """Compute each block in a worker process, killed at the time limit and capped in memory. When
-    False, blocks are computed in the calling process, where the time limit stops Python code but
+    """Compute each block in a worker process, killed at the time limit and capped in memory (on
+    POSIX systems; elsewhere blocks are always computed in-process). When False, blocks are computed
+    in the calling process, where the time limit stops Python code but
     cannot interrupt a long C call, and the memory cap does not apply."""
 
     def __post_init__(self) -> None:

@@ -43,6 +43,8 @@ DEFAULT_JOBS = max(1, os.cpu_count() or 1)
 """How many workers may run at once unless a host says otherwise: one per core."""
 STARTUP_SECONDS = 120.0
 """How long a new worker may take to start Python and import SymPy before it counts as broken."""
+CAN_ISOLATE = os.name == "posix"
+"""Worker processes need POSIX pipes that ``select`` can wait on; elsewhere blocks are computed in-process."""
 _HEADER = struct.Struct("!Q")
 _PACKAGE = __package__ or "mdjacobian"
 
@@ -335,7 +337,7 @@ def run(target: str, args: tuple[Any, ...], limits: Limits) -> Any:
     limit is a watchdog that stops Python code but not a long C call; blocks computed here never
     run at the same time, since SymPy's state is shared by the threads of a process.
     """
-    if limits.isolated:
+    if limits.isolated and CAN_ISOLATE:
         return pool().run(target, args, limits)
     function = _resolve(target)
     with _in_process:
