@@ -630,29 +630,20 @@ def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
     assert evaluate("f(x) = x^2").matrix == sp.Matrix([[2 * x]])
 
 
-def test_blocks_in_many_threads_give_the_bytes_they_give_alone() -> None:
-    sources = [*ORDINARY, "f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2"] * 3
-    alone = [render_block(source, limits=FAST) for source in sources]
+@pytest.mark.parametrize(
+    "limits, sources",
+    [
+        (FAST, [*ORDINARY, "f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2"] * 3),
+        (HERE, ["f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2", "f(x) = sin(x)\nat: x = 0"] * 6),
+    ],
+    ids=["in-workers", "in-process"],
+)
+def test_blocks_in_many_threads_give_the_bytes_they_give_alone(limits: Limits, sources: list[str]) -> None:
+    alone = [render_block(source, limits=limits) for source in sources]
     together: list[str | None] = [None] * len(sources)
 
     def work(index: int) -> None:
-        together[index] = render_block(sources[index], limits=FAST)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sources))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert together == alone
-
-
-def test_in_process_blocks_in_many_threads_give_the_bytes_they_give_alone() -> None:
-    sources = ["f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2", "f(x) = sin(x)\nat: x = 0"] * 6
-    alone = [render_block(source, limits=HERE) for source in sources]
-    together: list[str | None] = [None] * len(sources)
-
-    def work(index: int) -> None:
-        together[index] = render_block(sources[index], limits=HERE)
+        together[index] = render_block(sources[index], limits=limits)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sources))]
     for thread in threads:
