@@ -60,7 +60,7 @@ def html_here(
     id_value: str,
 ) -> str:
     """:func:`render_block`'s work, done in the process that calls it (a worker, usually)."""
-    from .render import render_html
+    from .render.html import render_html
     from .render.html import check_output
 
     html = render_html(derive(source, given, defaults, limits), classes=classes, id_value=id_value)

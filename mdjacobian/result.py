@@ -65,7 +65,7 @@ class Result:
     @property
     def form(self) -> str | None:
         """The derivative in matrix notation (TeX, such as ``\\operatorname{diag}(\\mathbf{x})``), when it has one."""
-        from .render import form_tex
+        from .render.equations import form_tex
 
         return form_tex(self.derivation)
 
@@ -118,7 +118,7 @@ class Result:
     @property
     def equations(self) -> tuple[str, ...]:
         """The result as display TeX equations, in the order a page shows them."""
-        from .render import equations
+        from .render.equations import equations
 
         return tuple(equations(self.derivation))
 
@@ -130,20 +130,20 @@ class Result:
     @property
     def caption(self) -> str:
         """The caption a page shows under the maths, without the check mark (see :attr:`check`)."""
-        from .render import caption
+        from .render.equations import caption
 
         return caption(self.derivation)
 
     @property
     def mathml(self) -> str:
         """The result as MathML Core ``<math display="block">`` elements."""
-        from .render import to_mathml
+        from .render.html import to_mathml
 
         return to_mathml(self.derivation)
 
     def to_html(self, **attrs: Any) -> str:
         """The result as the HTML a host puts in the page, in the block's output mode."""
-        from .render import render_html
+        from .render.html import render_html
 
         return render_html(self.derivation, **attrs)
 

@@ -1,0 +1,49 @@
+"""The error box a page shows in place of a block that cannot be computed.
+
+Free of SymPy, so that a page whose blocks come from the cache renders its error boxes without
+loading it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..errors import BlockError
+
+
+def attributes(classes: list[str], id_value: str = "", attrs: dict[str, str] | None = None) -> str:
+    parts = []
+    if id_value:
+        parts.append(f' id="{html.escape(id_value)}"')
+    parts.append(' class="{}"'.format(html.escape(" ".join(classes))))
+    for key, value in (attrs or {}).items():
+        parts.append(f' {html.escape(key)}="{html.escape(str(value))}"')
+    return "".join(parts)
+
+
+def error_link(error: BlockError, errors_url: str) -> str:
+    """A link to the error's section of the error reference at ``errors_url``, or nothing without a URL."""
+    if not errors_url:
+        return ""
+    href = f"{errors_url}#{error.kind}" if error.kind else errors_url
+    return f'\n<p class="jacobian-error-help"><a href="{html.escape(href)}">About this error</a></p>'
+
+
+def render_error(error: BlockError, classes: list[str] | None = None, id_value: str = "", errors_url: str = "") -> str:
+    """The error box: the message and, when known, the offending line with a caret under the column.
+
+    With ``errors_url`` (the address of the error reference page), the box links to the section
+    for the error's kind.
+    """
+    message = f'<p class="jacobian-error-message"><strong>jacobian:</strong> {html.escape(str(error), quote=False)}</p>'
+    listing = ""
+    if error.source_line is not None and error.line is not None:
+        gutter = f"{error.line} | "
+        text = gutter + error.source_line
+        if error.column:
+            text += "\n" + " " * (len(gutter) + error.column - 1) + "^"
+        listing = f"\n<pre><code>{html.escape(text)}</code></pre>"
+    wrapper = attributes(["jacobian-error", *(classes or [])], id_value)
+    return f'<div{wrapper} role="alert">\n{message}{listing}{error_link(error, errors_url)}\n</div>'
