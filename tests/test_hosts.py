@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 from textwrap import dedent
 
@@ -60,6 +61,46 @@ f(x, y) = 3x^2 y
 f = x + * y
 ```
 """
+
+
+# Two blocks that show their source: tabs asked for in the block, "above" on the fence line. The
+# comments hold characters HTML must escape, so each source is found once, escaped, by its comment.
+TABBED_COMMENT = "# tabs <&> rows"
+ABOVE_COMMENT = "# above <&> rows"
+WITH_SOURCE = f"""\
+# Sources
+
+```jacobian
+source: tabbed-left
+f(x, y) = 3x^2 y  {TABBED_COMMENT}
+g(x, y) = 2x + y^8
+```
+
+```jacobian source="above"
+f(x, y) = 3x^2 y  {ABOVE_COMMENT}
+g(x, y) = 2x + y^8
+```
+"""
+
+
+def shown_with_source(html: str, tabs: bool) -> None:
+    """Each block's source once, escaped, before its computed result; the first in tabs or labelled parts."""
+    rendered(html, 2)
+    tabbed, above = escape(TABBED_COMMENT), escape(ABOVE_COMMENT)
+    assert html.count(tabbed) == 1 and html.count(above) == 1, html
+    assert TABBED_COMMENT not in html and ABOVE_COMMENT not in html  # never unescaped
+    assert "source: tabbed-left" in html  # the block as written, option line included
+    first, second = (m.start() for m in re.finditer(re.escape(OPEN), html))
+    assert html.index(tabbed) < first < html.index(above) < second
+    if tabs:
+        assert html.count('<div class="tabbed-set tabbed-alternate"') == 1  # the "above" block has none
+        labels = re.search(r'<div class="tabbed-labels"><label [^>]*>Source</label><label [^>]*>Result</label></div>', html)
+        assert labels and labels.start() < html.index(tabbed), html
+    else:
+        assert "tabbed-set" not in html
+        source, result = html.index("jacobian-part-source"), html.index("jacobian-part-result")
+        assert source < html.index(tabbed) < result < first
+        assert html.count("jacobian-part-label") == 2
 
 
 def tool(module: str, command: str | None = None) -> Path:
@@ -264,6 +305,14 @@ def test_zensical(tmp_path, config):
     rendered((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), 3)
 
 
+@pytest.mark.parametrize("config", sorted(ZENSICAL))
+def test_zensical_shows_the_source_beside_the_result(tmp_path, config):
+    zensical = tool("zensical")
+    write(tmp_path, {"zensical.toml": ZENSICAL[config], "docs/index.md": WITH_SOURCE})
+    run(zensical, "build", "--clean", "--strict", "-f", tmp_path / "zensical.toml", cwd=tmp_path)
+    shown_with_source((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), tabs=True)
+
+
 def test_zensical_fail_fast(tmp_path):
     zensical = tool("zensical")
     config = """\
@@ -319,15 +368,31 @@ def pelican_build(pelican: Path, root: Path, *options: str, ok: bool = True) -> 
     return run(pelican, root / "content", "-s", settings, "-o", root / "output", *options, cwd=root, ok=ok)
 
 
+def pelican_body(root: Path) -> str:
+    """The article's body only: the theme repeats the content in summaries and meta tags."""
+    html = (root / "output" / "hello.html").read_text(encoding="utf-8")
+    body = re.search(r'<div class="entry-content">(.*?)</div><!-- /\.entry-content -->', html, re.DOTALL)
+    assert body, html
+    return body.group(1)
+
+
 def test_pelican(tmp_path):
     pelican = tool("pelican")
     pelican_site(tmp_path, f"{BLOCK}\n1. In a list:\n\n{indent(BLOCK)}")
     pelican_build(pelican, tmp_path, "--fatal", "warnings")
-    html = (tmp_path / "output" / "hello.html").read_text(encoding="utf-8")
-    # Only the article body: the theme repeats the content in summaries and meta tags.
-    body = re.search(r'<div class="entry-content">(.*?)</div><!-- /\.entry-content -->', html, re.S)
-    assert body, html
-    rendered(body.group(1), 2)
+    rendered(pelican_body(tmp_path), 2)
+
+
+@pytest.mark.parametrize(
+    ("others", "tabs"),
+    [("", False), ('"pymdownx.superfences": {}, "pymdownx.tabbed": {"alternate_style": True}, ', True)],
+    ids=["markdown-only", "superfences+tabbed"],
+)
+def test_pelican_shows_the_source_beside_the_result(tmp_path, others, tabs):
+    pelican = tool("pelican")
+    pelican_site(tmp_path, WITH_SOURCE, others=others)
+    pelican_build(pelican, tmp_path, "--fatal", "warnings")
+    shown_with_source(pelican_body(tmp_path), tabs)
 
 
 def test_pelican_default_extensions_keep_line_numbers(tmp_path):
@@ -341,16 +406,14 @@ def test_pelican_default_extensions_keep_line_numbers(tmp_path):
         others=f'"markdown.extensions.codehilite": {codehilite!r}, "markdown.extensions.extra": {{}}, ',
     )
     pelican_build(pelican, tmp_path, "--fatal", "warnings")
-    html = (tmp_path / "output" / "hello.html").read_text(encoding="utf-8")
-    body = re.search(r'<div class="entry-content">(.*?)</div><!-- /\.entry-content -->', html, re.S)
-    assert body, html
-    rendered(body.group(1), 2)
+    body = pelican_body(tmp_path)
+    rendered(body, 2)
     # The code block is exactly what Python-Markdown makes of it with the same settings and no mdjacobian.
     expected = markdown.Markdown(
         extensions=["codehilite", "extra", "meta"], extension_configs={"codehilite": codehilite}, output_format="html5"
     ).convert(python)
     assert '<td class="linenos">' in expected
-    assert expected in body.group(1)
+    assert expected in body
 
 
 def test_pelican_fail_fast(tmp_path):

@@ -148,12 +148,15 @@ def test_tab_sets_keep_unique_ids_beside_the_page_s_own_tabs(host):
 
 
 def test_the_source_is_never_computed_again(monkeypatch):
-    import mdjacobian.api
+    import mdjacobian.workers
 
+    # Blocks are computed in worker processes: count the computations sent there, with the cache
+    # off so that an earlier test's copy of the block cannot stand in for one.
     calls = []
-    real = mdjacobian.api.derive
-    monkeypatch.setattr(mdjacobian.api, "derive", lambda *a: calls.append(a) or real(*a))
-    convert(block("source: tabbed-right", "f(x) = x"), "superfences+tabbed")
+    real = mdjacobian.workers.run
+    monkeypatch.setattr(mdjacobian.workers, "run", lambda *a, **k: calls.append(a) or real(*a, **k))
+    page = convert(block("source: tabbed-right", "f(x) = x"), "superfences+tabbed", cache=False)
+    assert RESULT in page
     assert len(calls) == 1
 
 
@@ -388,4 +391,6 @@ def test_mkdocs_plugin_hands_an_address_to_the_extension_but_links_a_page_itself
     )
     config = load_config(str(tmp_path / "mkdocs.yml"))
     config.plugins.on_config(config)
-    assert config.mdx_configs["mdjacobian"] == handed_on
+    # The cache settings go along too, the directory resolved next to mkdocs.yml.
+    cache = {"cache": True, "cache_dir": str((tmp_path / ".cache" / "mdjacobian").resolve())}
+    assert config.mdx_configs["mdjacobian"] == {**handed_on, **cache}
