@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import BlockError, LimitError
 
-FORMAT = 2
+FORMAT = 3
 """Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
 MEMORY_ENTRIES = 4096
 """Entries kept in memory per process, the least recently used going first."""
@@ -90,13 +90,28 @@ def _plain(value: object) -> object:
     raise TypeError(f"cannot key a {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=64)
+def _settings_text(value: object) -> str:
+    """A host's settings (frozen dataclasses: the same few for a whole build), serialised once."""
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+
+
+def _canonical(value: object) -> object:
+    if is_dataclass(value) and not isinstance(value, type):
+        try:
+            return {"settings": _settings_text(value)}
+        except TypeError:  # unhashable: serialised in full below
+            return value
+    return value
+
+
 def block_key(**parts: object) -> str | None:
     """The key of a computation described by ``parts``, or None when a part has no canonical form.
 
     Every part that reaches the output must be named: block text, options, defaults, limits, the
     wrapper's classes and id, the output format. Versions and :data:`FORMAT` are added here.
     """
-    described = {"format": FORMAT, "versions": versions(), "parts": parts}
+    described = {"format": FORMAT, "versions": versions(), "parts": {k: _canonical(v) for k, v in parts.items()}}
     try:
         text = json.dumps(described, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
     except (TypeError, ValueError):
