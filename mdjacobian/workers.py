@@ -102,8 +102,10 @@ def serve(memory_mb: int) -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the answers
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
-    for module in ("sympy", f"{_PACKAGE}.calculus.engine", f"{_PACKAGE}.render", f"{_PACKAGE}.result"):
+    for module in ("sympy", f"{_PACKAGE}.calculus.engine", f"{_PACKAGE}.render.html", f"{_PACKAGE}.result"):
         importlib.import_module(module)  # paid once per worker, never inside a block's time
+    # One small block, for what SymPy and the printers load on first use.
+    _resolve(f"{_PACKAGE}.api:html_here")("f(x, y) = sin(x) y\nat: x = 0, y = 1", {}, None, Limits(isolated=False), [], "")
     _cap_memory(memory_mb)
     _send(answers, ("ready", os.getpid()))
     while (request := _receive(requests)) is not None:
