@@ -606,6 +606,14 @@ def test_a_worker_past_the_time_limit_is_killed_and_replaced() -> None:
     assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
 
 
+def test_many_timeouts_leave_every_later_block_right() -> None:
+    for _ in range(6):
+        result = outcome(SLOW[0][1], Limits(timeout=0.2))
+        assert isinstance(result, LimitError) and result.limit == "timeout"
+        assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
+    assert render_block("f(x, y) = x y", limits=FAST) == render_block("f(x, y) = x y", limits=HERE)
+
+
 def test_a_worker_that_dies_is_a_block_error_and_the_next_block_works() -> None:
     import signal
 
