@@ -22,6 +22,8 @@ Point = Mapping[sp.Symbol, sp.Rational]
 DIGITS = 40
 RELATIVE = 1e-12
 """How far apart two evaluations of one derivative may be, relative to the larger one's size."""
+ABSOLUTE = 1e-20
+"""Below this, an entry is zero: 40-digit arithmetic leaves ~1e-40 where terms cancel exactly."""
 
 
 # -- variables at concrete sizes -------------------------------------------------------------------
@@ -224,8 +226,8 @@ def numbers(value: sp.MatrixBase | sp.Basic, point: Mapping[sp.Symbol, sp.Basic]
 
 
 def close(got: list[complex], want: list[complex], relative: float = RELATIVE) -> bool:
-    scale = max([abs(w) for w in want] + [abs(g) for g in got] + [1e-30])
-    return all(abs(g - w) <= relative * scale for g, w in zip(got, want))
+    scale = max([abs(w) for w in want] + [abs(g) for g in got])
+    return all(abs(g - w) <= relative * scale + ABSOLUTE for g, w in zip(got, want))
 
 
 # -- random points ----------------------------------------------------------------------------------------
