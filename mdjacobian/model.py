@@ -103,6 +103,19 @@ class Block:
                 return error.at(line, text)
         return error
 
+    def place(self, error: BlockError) -> BlockError:
+        """Place an error of the derivative as a whole on a line: the ``derivative:`` or ``wrt:``
+        line that asked for it, else the last function's definition."""
+        for option in ("derivative", "wrt"):
+            if error.line is None:
+                for key, line, text in self.option_lines:
+                    if key == option:
+                        error.at(line, text)
+                        break
+        if error.line is None and self.outputs:
+            self.locate_name(error, self.outputs[-1])
+        return error
+
     def locate_name(self, error: BlockError, name: str) -> BlockError:
         """Place ``error`` on the line that defines or declares ``name``."""
         for definition in self.definitions:

@@ -43,13 +43,15 @@ class _Linear:
 
     def __init__(self, dx: Differential) -> None:
         self.dx = dx
-        self.memo: dict[int, bool] = {}
+        # By identity, for speed; each entry keeps its node alive, so that no later node can be
+        # given a freed node's id and inherit its answer.
+        self.memo: dict[int, tuple[Node, bool]] = {}
 
     def __call__(self, node: Node) -> bool:
         key = id(node)
         if key not in self.memo:
-            self.memo[key] = node == self.dx or any(self(a) for a in node.args)
-        return self.memo[key]
+            self.memo[key] = (node, node == self.dx or any(self(a) for a in node.args))
+        return self.memo[key][1]
 
     def split(self, node: Mul) -> tuple[list[Node], Node, list[Node]]:
         """A product's factors before the one factor that holds dX, that factor, and those after."""

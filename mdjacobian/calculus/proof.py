@@ -343,7 +343,7 @@ class Prover:
             u = [x for d in directions for x in flat(d)]
             w = [x for d in seconds for x in flat(d)]
             m = matrix if isinstance(matrix, Arr) else Arr(1, 1, [matrix])
-            return [matmul(matmul(Arr(1, len(u), u), m), Arr(len(w), 1, w))]
+            return flat(matmul(matmul(Arr(1, len(u), u), m), Arr(len(w), 1, w)))
         var = claim.variables[0]
         if claim.layout == "vec":
             stacked = []

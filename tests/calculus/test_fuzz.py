@@ -348,27 +348,13 @@ def blocks(draw: st.DrawFn, scaled: bool = False, depth: int = 3) -> tuple[str, 
     return "\n".join(lines), f, wrt, layout, order
 
 
-KNOWN_GAPS = {
-    "no matrix form for": "a derivative with no matrix form at symbolic sizes is refused without naming the line "
-    "of the wrt: or derivative: option",
-    "cannot multiply": "an array times a scalar that depends on the variables (x + norm(x), norm(x) x) is refused "
-    "as a shape mismatch that names no line",
-    "could not compute this block (TypeError: unsupported operand type(s) for -: 'Arr' and 'float')": "a Hessian by "
-    "a scalar fails inside the proof",
-    "numerical check failed": "a vector's Jacobian by a matrix under an inverse of a product is derived wrong "
-    "(see test_identities: the block gives a different result every time)",
-}
-"""Refusals that name no line, by how their message begins; each has a reproducer below that is
-expected to fail until it is fixed. Any other error without a line fails the fuzz."""
-
-
 def assert_names_its_line(exc: BlockError) -> None:
-    """A block's error names the line it is about, unless it is one of the known gaps."""
-    if exc.line is not None and not str(exc).startswith("line"):
-        raise AssertionError(f"line {exc.line} is not in the message: {exc}")
-    if exc.line is None and not any(str(exc).startswith(known) for known in KNOWN_GAPS):
+    """A block's error names the line it is about, and is no internal failure in disguise."""
+    if exc.line is None:
         raise AssertionError(f"no line named: {exc}")
-    assert "could not compute" not in str(exc) or str(exc).startswith(tuple(KNOWN_GAPS)), str(exc)
+    if not str(exc).startswith("line"):
+        raise AssertionError(f"line {exc.line} is not in the message: {exc}")
+    assert "could not compute" not in str(exc), str(exc)
 
 
 def agree(block: str, f: Expr, wrt: str, layout: str, order: int, sizes: dict[str, int], seed: int = 0) -> bool:
@@ -459,7 +445,7 @@ def test_evaluate_returns_a_result_or_raises_block_error(text, wrt, option):
 def test_the_translation_is_independent():
     """The fuzz compares two computations: a result that is off is caught, not copied."""
     sizes = {"n": 3, "m": 2}
-    space = ref.values_at(DECLARE, sizes)
+    ref.values_at(DECLARE, sizes)  # the declarations read at these sizes
     block = f"{DECLARE}\nf = sigmoid(W x)\nwrt: x"
     right = Expr("sigmoid(W x)", lambda v, k: (v.W * v.x).applyfunc(_sigmoid), "m", frozenset({"W", "x"}))
     assert agree(block, right, "x", "numerator", 1, sizes)
@@ -469,37 +455,28 @@ def test_the_translation_is_independent():
     assert mdjacobian.evaluate(block).at_sizes(**sizes).shape == (2, 3)
 
 
-GAPS = [
+REFUSED = [
     pytest.param("x in R^n\nW in R^(m x n)\nf = sum(W x)\nwrt: W\nderivative: hessian", id="hessian by a matrix"),
     pytest.param("x in R^n\nA in R^(n x n)\nf = diag(A) .* x\nwrt: A", id="diag(A) by A"),
     pytest.param("x in R^n\nf = x + norm(x)\nwrt: x", id="x + norm(x)"),
     pytest.param("c in R\nf = sin(c)\nwrt: c\nderivative: hessian", id="hessian by a scalar"),
     pytest.param("x in R^n\nA in R^(n x n)\nf = inv(A^T A) x\nwrt: A", id="inv(A^T A) x by A"),
 ]
+"""Blocks the fuzz once found refused without a line, failing inside the engine, or giving a
+different answer from one run to the next."""
 
 
-@pytest.mark.xfail(strict=True, reason="the known gaps the fuzz lets pass (KNOWN_GAPS): each block is refused "
-                   "without naming a line, or fails inside the engine")
-@pytest.mark.parametrize("block", GAPS)
-def test_known_gaps(block):
-    """Each block is derived and proven, or refused naming its line (five times: one gap is intermittent)."""
+@pytest.mark.parametrize("block", REFUSED)
+def test_found_blocks_are_proven_or_refused_naming_their_line(block):
+    """Each is derived and proven, or refused naming its line, the same way five times over."""
+    outcomes = set()
     for _ in range(5):
         try:
             result = evaluate(block)
         except BlockError as exc:
-            assert exc.line is not None, str(exc)
-            assert not str(exc).startswith(tuple(KNOWN_GAPS)), str(exc)
+            assert_names_its_line(exc)
+            outcomes.add(str(exc))
             continue
         assert result.check.checked, str(result.check)
-
-
-def test_every_known_gap_has_a_reproducer():
-    """Every message the fuzz lets pass comes from one of the reproducers (the intermittent one within ten tries)."""
-    messages = set()
-    for param in GAPS:
-        for _ in range(10):
-            try:
-                evaluate(param.values[0])
-            except BlockError as exc:
-                messages.update(known for known in KNOWN_GAPS if str(exc).startswith(known))
-    assert messages == set(KNOWN_GAPS)
+        outcomes.add(result.tex)
+    assert len(outcomes) == 1, outcomes

@@ -247,12 +247,10 @@ OPEN = {
     "value: the shapes do not chain'",
     "hessian of (a·x)(b·x)": "the Hessian of a product of two dot products is refused: 'cannot multiply a n × 1 "
     "value by a n × n value: the shapes do not chain'",
-    "hessian by a scalar": "every Hessian by a scalar fails inside the proof: 'could not compute this block "
-    "(TypeError: unsupported operand type(s) for -: 'Arr' and 'float')'",
-    "x / norm(x)": "a vector divided by a scalar that depends on it is refused, naming no line: 'cannot multiply "
-    "a n × 1 value by a n × 1 value: the shapes do not chain'",
-    "norm(x) x": "a vector times a scalar that depends on it is refused, naming no line: 'cannot multiply a n × 1 "
-    "value by a n × n value: the shapes do not chain'",
+    "x / norm(x)": "a vector divided by a scalar that depends on it is refused: 'cannot multiply a n × 1 value "
+    "by a n × 1 value: the shapes do not chain'",
+    "norm(x) x": "a vector times a scalar that depends on it is refused: 'cannot multiply a n × 1 value by a "
+    "n × n value: the shapes do not chain'",
 }
 CASES += [
     C("hessian of log(1 + exp(w·x))", "x, w in R^n", "log(1 + exp(dot(w, x)))", "w",
@@ -361,12 +359,7 @@ REPEATED = [
                    sizes={"n": 3}, domains={"X": ref.invertible}), id="inv(X) b by X"),
     pytest.param(C("inv(X^T X) b by X", "X in R^(n x n); b in R^n", "inv(X^T X) b", "X",
                    lambda v: (v.X.T * v.X).adjugate(method="berkowitz") / (v.X.T * v.X).det(method="berkowitz") * v.b,
-                   sizes={"n": 3}, domains={"X": ref.invertible}), id="inv(X^T X) b by X",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "the Jacobian of a vector by a matrix under an inverse of a product changes from one evaluation "
-                     "to the next: most are refused, either 'the differential is not linear' or 'numerical check "
-                     "failed'; calculus/extract.py's _Linear remembers subexpressions by id() without keeping them "
-                     "alive, so a later node can reuse a freed node's id and inherit its answer"))),
+                   sizes={"n": 3}, domains={"X": ref.invertible}), id="inv(X^T X) b by X"),
 ]
 """Vector functions of a matrix under an inverse, evaluated again and again at the small size 3 (the
 inverse of XᵀX written out in symbols is slow to differentiate at 5)."""
