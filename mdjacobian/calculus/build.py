@@ -331,6 +331,12 @@ class Builder:
             )
         if al.is_zero(base) and isinstance(exponent, Number) and exponent.value < 0:
             raise self.fail("division by zero (0 to a negative power)", node)
+        if isinstance(base, Number) and base.value < 0 and not isinstance(exponent, Number):
+            raise self.fail(
+                f"a negative number ({base.value}) to a power that varies is not real for most exponents; "
+                "only a positive number may be raised to a variable power",
+                node,
+            )
         return self.real(self.located(al.power, node, base, exponent), node, "^", [base, exponent])
 
     def _transpose(self, node: ast.Transpose) -> Node:

@@ -212,3 +212,9 @@ def test_a_wrong_derivative_fails_the_check(monkeypatch: pytest.MonkeyPatch, sou
 def test_a_point_outside_the_domain_is_skipped() -> None:
     result = mdjacobian.evaluate("f(x) = x/log(1 + max(x, 0))")  # undefined for x ≤ 0
     assert result.check.checked
+
+
+def test_a_negative_number_to_a_varying_power_is_an_error_naming_its_line() -> None:
+    with pytest.raises(BlockError, match="line 1: a negative number \\(-12\\) to a power that varies is not real"):
+        mdjacobian.evaluate("f(x, y) = (-12)^y + x")
+    assert mdjacobian.evaluate("f(x) = (-2)^3 x").matrix == sp.Matrix([[-8]])
