@@ -41,8 +41,7 @@ def derive(source: str, given: Mapping[str, object], defaults: Options | None, l
     try:
         return derive_block(block, limits)
     except BlockError as exc:
-        # What the block's expressions mean: shapes, undefined values, derivatives with no matrix form.
-        raise block.place(exc.of("expressions")) from None
+        raise exc.of("expressions") from None  # what the block's expressions mean: shapes, undefined values
 
 
 def result_here(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:

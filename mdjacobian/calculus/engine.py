@@ -152,6 +152,12 @@ class Engine:
                 return check_size(tidy(raw, function), self.limits), ""
         except NoMatrixForm as exc:
             return None, str(exc)
+        except LimitError:
+            raise
+        except BlockError as exc:
+            # The block's expressions were shape-checked as they were built: a product that does not
+            # chain here is one the rules cannot write in matrix notation yet.
+            return None, f"the rules cannot write this product in matrix notation: {exc.reason}"
 
     def parts(self, function: n.Node) -> list[Part]:
         wrt = self.model.wrt
@@ -399,9 +405,11 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
     if block.sizes:
         missing = [p for p in parts if p.form is None]
         if missing:
-            raise BlockError(
-                f"no matrix form for ∂/∂{missing[0].variable} at a symbolic size ({missing[0].reason}); "
-                "declare a concrete size such as R^3 to see it in components"
+            raise block.place(
+                BlockError(
+                    f"no matrix form for ∂/∂{missing[0].variable} at a symbolic size ({missing[0].reason}); "
+                    "declare a concrete size such as R^3 to see it in components"
+                )
             )
     else:
         parts, concrete = engine.components(function, parts)

@@ -100,6 +100,9 @@ def jacobian(df: Node, dx: Differential) -> Node:
             if factor.is_scalar:
                 return al.mul(al.mul(*before, *after), jac(factor))
             if factor.is_column:
+                if after and al.mul(*before, factor).is_scalar:
+                    # (b·dx) times what follows, a scalar expanded over a column: that column, times b
+                    return al.mul(al.mul(*after), al.mul(*before), jac(factor))
                 return al.mul(*before, *after, jac(factor))
             if factor.is_row:
                 # factor · after is a scalar: write it as afterᵀ factorᵀ, whose linear factor is a column
@@ -238,6 +241,9 @@ def vec_jacobian(df: Node, dx: Differential) -> Node:
             if factor.is_scalar:
                 return al.mul(al.mul(*before, *after), al.transpose(al.vec(gradient(factor, dx))))
             if factor.is_column:
+                if after and al.mul(*before, factor).is_scalar:
+                    # (b·dx) times what follows, a scalar expanded over a column: that column, times b
+                    return al.mul(al.mul(*after), al.mul(*before), jac(factor))
                 return al.mul(*before, *after, jac(factor))
             if factor.is_row:
                 rest = al.mul(*after)

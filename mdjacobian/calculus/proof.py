@@ -79,15 +79,18 @@ class Proof:
 
 
 def size_assignments(names: Sequence[str], rng: random.Random) -> list[dict[str, int]]:
-    """Concrete values for symbolic sizes: each name different from the others, at least 5."""
+    """Concrete values for symbolic sizes, at least 5: within an assignment each name differs from
+    the others (so nothing is square by accident), and the assignments differ from each other."""
     if not names:
         return [{}]
     choices = list(SIZE_CHOICES) + list(range(9, 5 + len(names) + 4))
-    out: list[dict[str, int]] = []
-    for _ in range(ASSIGNMENTS):
-        values = rng.sample(choices, len(names))
-        out.append(dict(zip(names, values)))
-    return out
+    rng.shuffle(choices)
+    # Read the shuffled sizes in turn: consecutive ones are distinct, and with enough of them no
+    # size repeats across the assignments either.
+    width = len(names)
+    return [
+        {name: choices[(i * width + j) % len(choices)] for j, name in enumerate(names)} for i in range(ASSIGNMENTS)
+    ]
 
 
 def _draw(rng: random.Random, attempt: int) -> float:

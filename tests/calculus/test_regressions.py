@@ -86,3 +86,16 @@ def test_a_layer_chain_multiplies_the_whole_diagonal_by_w():
     a = (W * x + b).applyfunc(lambda e: sp.Max(0, e))
     expected = a.jacobian(x).applyfunc(lambda e: e.replace(sp.Heaviside, lambda z, *_: sp.Heaviside(z, 0)))
     assert numerically_equal(result.at_sizes(n=n, m=m), expected)
+
+
+def test_a_scalar_that_depends_on_the_variables_expands_over_a_vector():
+    """d(x + ‖x‖) = dx + 1 xᵀdx/‖x‖ and d(‖x‖ x): the scalar's differential times the column it multiplies."""
+    x = sp.Matrix(sp.symbols("x1:6", real=True))
+    norm = sp.sqrt(sum(v**2 for v in x))
+    for block, function in (("f = x + norm(x)", x + norm * sp.ones(5, 1)), ("f = norm(x) x", norm * x)):
+        result = evaluate(f"x in R^n\n{block}\nwrt: x")
+        assert result.check.checked and len(result.check.sizes) == 3
+        expected = function.jacobian(x)
+        point = dict(zip(x, (sp.Rational(3, 2), -2, sp.Rational(1, 3), 5, -1)))
+        got = result.at_sizes(n=5).subs(point)
+        assert all(abs(sp.N(g - e.subs(point), 30)) < 1e-25 for g, e in zip(got, expected))
