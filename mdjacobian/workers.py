@@ -98,6 +98,9 @@ def _cap_memory(megabytes: int) -> None:
 
 def serve(memory_mb: int) -> None:
     """The worker's loop: answer requests on stdin, on stdout, until stdin closes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; the worker ends with its input
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the answers
@@ -167,6 +170,9 @@ class _Worker:
         except TimeoutError:
             self.kill()
             raise LimitError(f"took longer than the time limit of {seconds:g} s", limit="timeout") from None
+        except BaseException:
+            self.kill()  # interrupted (Ctrl-C): the answer still to come must not reach the next caller
+            raise
         if answer is None:
             self.kill()
             raise WorkerDied(f"the computation stopped unexpectedly{self._last_words()}")
