@@ -629,10 +629,10 @@ def test_a_worker_that_dies_is_a_block_error_and_the_next_block_works() -> None:
 
 
 def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
-    # A cap below what the worker holds after importing SymPy (about 60 MB): the block's first large
-    # allocations fail inside the worker, and the caller gets a BlockError, not a MemoryError.
-    source = "x in R^80\nf = [" + ", ".join(f"x{i} x{i % 80 + 1}" for i in range(1, 81)) + "]"
-    limits = Limits(timeout=120, max_memory_mb=45, max_functions=100, max_variables=100, max_line_chars=10_000)
+    # The smallest cap, below what a worker holds with SymPy loaded (about 60 MB): the block's large
+    # allocations fail inside the worker, and the caller gets a LimitError, not a MemoryError.
+    source = "x in R^120\nf = [" + ", ".join(f"x{i} x{i % 120 + 1}" for i in range(1, 121)) + "]"
+    limits = Limits(timeout=120, max_memory_mb=32, max_functions=200, max_variables=200, max_line_chars=10_000)
     result = outcome(source, limits)
     assert isinstance(result, LimitError) and result.limit == "max_memory_mb", result
     assert evaluate("f(x) = x^2").matrix == sp.Matrix([[2 * x]])

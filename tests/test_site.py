@@ -50,9 +50,11 @@ def test_site_ships_its_assets(site):
 
 
 def test_every_formula_became_mathml(site):
+    from .sitecheck import ERRORS_ON_PURPOSE
+
     for page in site.rglob("*.html"):
         html = page.read_text()
-        assert 'class="jacobian-error"' not in html, page
+        assert html.count('class="jacobian-error"') == ERRORS_ON_PURPOSE.get(page.relative_to(site).as_posix(), 0), page
         assert not re.search(r'class="arithmatex">\s*\\[\[(]', html), f"TeX left unconverted in {page}"
     gradients = (site / "walkthrough" / "gradients" / "index.html").read_text()
     assert gradients.count('<div class="jacobian">') >= 1
