@@ -310,13 +310,15 @@ class Compiler:
             key = "d" + node.name
             return lambda V, N, B, S: V[key]
         args = [self(a) for a in node.args]
-        if isinstance(node, n.Add):
-            def add(V, N, B, S):  # noqa: ANN001, ANN202
-                total = args[0](V, N, B, S)
+        if isinstance(node, (n.Add, n.Hadamard)):
+            op = _PLUS if isinstance(node, n.Add) else _TIMES  # entry by entry, either way
+
+            def fold(V, N, B, S):  # noqa: ANN001, ANN202
+                value = args[0](V, N, B, S)
                 for a in args[1:]:
-                    total = _map(_PLUS, total, a(V, N, B, S))
-                return total
-            return add
+                    value = _map(op, value, a(V, N, B, S))
+                return value
+            return fold
         if isinstance(node, n.Mul):
             split = node.split
             scalars, matrices = args[:split], args[split:]
@@ -336,13 +338,6 @@ class Compiler:
                     return value
                 return _map(lambda x: N.finite(coeff * x), value)
             return mul
-        if isinstance(node, n.Hadamard):
-            def hadamard(V, N, B, S):  # noqa: ANN001, ANN202
-                value = args[0](V, N, B, S)
-                for a in args[1:]:
-                    value = _map(_TIMES, value, a(V, N, B, S))
-                return value
-            return hadamard
         if isinstance(node, n.Power):
             base, exponent = args
             return lambda V, N, B, S: _map(N.power, base(V, N, B, S), exponent(V, N, B, S))
