@@ -6,8 +6,8 @@ killed at the time limit, unless ``Limits(isolated=False)`` asks for this proces
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from . import workers
 from .errors import BlockError
@@ -17,19 +17,6 @@ from .options import Options
 if TYPE_CHECKING:
     from .calculus.engine import Derivation
     from .result import Result
-
-T = TypeVar("T")
-
-
-def guarded(work: Callable[[], T], limits: Limits) -> T:
-    """Run ``work`` in this process under the time limit; anything it raises becomes a BlockError.
-
-    For work that cannot be named for a worker; :func:`evaluate` and :func:`render_block` are bounded for real.
-    """
-    from .limits import run_with_time_limit
-
-    with workers._in_process:
-        return workers.converted(lambda: run_with_time_limit(work, limits.timeout))
 
 
 def derive(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Derivation:
