@@ -30,6 +30,7 @@ import os
 import re
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 LAUNCH_ARGS = [
@@ -139,86 +140,94 @@ def _used_fonts(page, selector):
         cdp.detach()
 
 
+@contextmanager
+def _browser(site: Path, chromium: str):
+    """Chromium, and the address of ``site`` served on 127.0.0.1, for as long as the block lasts."""
+    from playwright.sync_api import sync_playwright
+
+    srv = serve(site)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+            try:
+                yield browser, f"http://127.0.0.1:{srv.server_address[1]}"
+            finally:
+                browser.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop-dark", "phone-dark"),
                min_ratio=0.9, require_font=None, chromium="/usr/bin/chromium",
                allow_external=False, dark_scheme="slate", screenshots=True, raise_on_fail=True):
-    from playwright.sync_api import sync_playwright
-
     site, out = Path(site_dir).resolve(), Path(out_dir).resolve()
     if not (site / "index.html").exists() and not list(site.rglob("*.html")):
         raise FileNotFoundError(f"no HTML pages under {site}")
     out.mkdir(parents=True, exist_ok=True)
     failures, results = [], []
-    srv = serve(site)
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-            for mode in modes:
-                ctx = browser.new_context(**MODES[mode])
-                external = []
+    with _browser(site, chromium) as (browser, base):
+        for mode in modes:
+            ctx = browser.new_context(**MODES[mode])
+            external = []
 
-                def _route(route, request):  # only 127.0.0.1 may be reached
-                    if request.url.startswith((base + "/", "data:", "blob:")):
-                        return route.continue_()
-                    external.append(request.url)
-                    return route.abort()
+            def _route(route, request):  # only 127.0.0.1 may be reached
+                if request.url.startswith((base + "/", "data:", "blob:")):
+                    return route.continue_()
+                external.append(request.url)
+                return route.abort()
 
-                ctx.route("**/*", _route)
-                for rel, url in page_urls(site):
-                    page = ctx.new_page()
-                    js_errors = []
-                    page.on("pageerror", lambda e, _l=js_errors: _l.append(str(e)))
-                    page.goto(base + url, wait_until="load")
-                    scheme_set = None
-                    if mode.endswith("dark"):
-                        scheme_set = page.evaluate(SET_DARK_JS, dark_scheme)
-                        if scheme_set:
-                            page.reload(wait_until="load")
-                    page.evaluate("() => document.fonts.ready.then(() => 0)")
-                    shot = None
-                    if screenshots:  # before measuring, which reveals hidden tabs
-                        shot = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', rel[:-5]).strip('_')}--{mode}.png"
-                        page.screenshot(path=str(shot), full_page=True)
-                    m = page.evaluate(MEASURE_JS, FENCES)
-                    where = f"[{mode}] {rel}"
-                    for j in m["jacobians"]:
-                        if not j["math"]:
-                            failures.append(f"{where}: .jacobian #{j['index']} has no <math>")
-                        elif j["math"]["w"] <= 0 or j["math"]["h"] <= 0:
-                            failures.append(f"{where}: .jacobian #{j['index']} <math> has empty box {j['math']}")
-                        for t in j["tables"]:
-                            for side in ("open", "close"):
-                                f = t[side]
-                                if f and f["h"] < min_ratio * t["table"]:
-                                    failures.append(
-                                        f"{where}: .jacobian #{j['index']} {t['rows']}x{t['cols']} fence "
-                                        f"{f['text']!r} {f['h']:.1f}px < {min_ratio} x table {t['table']:.1f}px")
-                    if m["errors"] != ERRORS_ON_PURPOSE.get(rel, 0):
-                        failures.append(f"{where}: {m['errors']} .jacobian-error element(s)")
-                    if js_errors:
-                        failures.append(f"{where}: JS errors {js_errors}")
-                    if mode.endswith("dark") and scheme_set and m["scheme"] != scheme_set:
-                        failures.append(f"{where}: dark palette not applied (scheme={m['scheme']})")
-                    used = None
-                    if require_font and m["jacobians"]:
-                        st = [f["status"] for f in m["fonts"] if f["family"] == require_font]
-                        if "loaded" not in st:
-                            failures.append(f"{where}: web font {require_font!r} not loaded ({st or 'no @font-face'})")
-                        used = _used_fonts(page, ".jacobian mtable ~ mo, .jacobian mo")
-                        if not any(u["familyName"] == require_font and u["isCustomFont"] for u in used):
-                            failures.append(f"{where}: fences drawn with {used}, not web font {require_font!r}")
-                    results.append({"mode": mode, "page": rel, "screenshot": str(shot) if shot else None,
-                                    "scheme": m["scheme"], "overflowX": m["overflowX"],
-                                    "jacobians": m["jacobians"], "fontsUsedForFences": used})
-                    page.close()
-                if external and not allow_external:
-                    failures.append(f"[{mode}] external requests blocked: {sorted(set(external))}")
-                ctx.close()
-            browser.close()
-    finally:
-        srv.shutdown()
-        srv.server_close()
+            ctx.route("**/*", _route)
+            for rel, url in page_urls(site):
+                page = ctx.new_page()
+                js_errors = []
+                page.on("pageerror", lambda e, _l=js_errors: _l.append(str(e)))
+                page.goto(base + url, wait_until="load")
+                scheme_set = None
+                if mode.endswith("dark"):
+                    scheme_set = page.evaluate(SET_DARK_JS, dark_scheme)
+                    if scheme_set:
+                        page.reload(wait_until="load")
+                page.evaluate("() => document.fonts.ready.then(() => 0)")
+                shot = None
+                if screenshots:  # before measuring, which reveals hidden tabs
+                    shot = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', rel[:-5]).strip('_')}--{mode}.png"
+                    page.screenshot(path=str(shot), full_page=True)
+                m = page.evaluate(MEASURE_JS, FENCES)
+                where = f"[{mode}] {rel}"
+                for j in m["jacobians"]:
+                    if not j["math"]:
+                        failures.append(f"{where}: .jacobian #{j['index']} has no <math>")
+                    elif j["math"]["w"] <= 0 or j["math"]["h"] <= 0:
+                        failures.append(f"{where}: .jacobian #{j['index']} <math> has empty box {j['math']}")
+                    for t in j["tables"]:
+                        for side in ("open", "close"):
+                            f = t[side]
+                            if f and f["h"] < min_ratio * t["table"]:
+                                failures.append(
+                                    f"{where}: .jacobian #{j['index']} {t['rows']}x{t['cols']} fence "
+                                    f"{f['text']!r} {f['h']:.1f}px < {min_ratio} x table {t['table']:.1f}px")
+                if m["errors"] != ERRORS_ON_PURPOSE.get(rel, 0):
+                    failures.append(f"{where}: {m['errors']} .jacobian-error element(s)")
+                if js_errors:
+                    failures.append(f"{where}: JS errors {js_errors}")
+                if mode.endswith("dark") and scheme_set and m["scheme"] != scheme_set:
+                    failures.append(f"{where}: dark palette not applied (scheme={m['scheme']})")
+                used = None
+                if require_font and m["jacobians"]:
+                    st = [f["status"] for f in m["fonts"] if f["family"] == require_font]
+                    if "loaded" not in st:
+                        failures.append(f"{where}: web font {require_font!r} not loaded ({st or 'no @font-face'})")
+                    used = _used_fonts(page, ".jacobian mtable ~ mo, .jacobian mo")
+                    if not any(u["familyName"] == require_font and u["isCustomFont"] for u in used):
+                        failures.append(f"{where}: fences drawn with {used}, not web font {require_font!r}")
+                results.append({"mode": mode, "page": rel, "screenshot": str(shot) if shot else None,
+                                "scheme": m["scheme"], "overflowX": m["overflowX"],
+                                "jacobians": m["jacobians"], "fontsUsedForFences": used})
+                page.close()
+            if external and not allow_external:
+                failures.append(f"[{mode}] external requests blocked: {sorted(set(external))}")
+            ctx.close()
     report = {"site": str(site), "out": str(out), "failures": failures, "pages": results}
     if failures and raise_on_fail:
         raise AssertionError("\n".join(failures))
@@ -267,37 +276,27 @@ def check_reader(site_dir, out_dir, *, modes=("desktop", "phone", "desktop-dark"
     Returns ``[{"mode", "page", "blocks": [...]}]``, each block as READER_JS measures it plus the
     path of its PNG. Only 127.0.0.1 is reached.
     """
-    from playwright.sync_api import sync_playwright
-
     site, out = Path(site_dir).resolve(), Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     results = []
-    srv = serve(site)
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
-            for mode in modes:
-                ctx = browser.new_context(**MODES[mode])
-                ctx.route("**/*", lambda route, request: route.continue_()
-                          if request.url.startswith((base + "/", "data:", "blob:")) else route.abort())
-                for rel, url in page_urls(site):
-                    page = ctx.new_page()
-                    page.goto(base + url, wait_until="load")
-                    if mode.endswith("dark") and page.evaluate(SET_DARK_JS, dark_scheme):
-                        page.reload(wait_until="load")
-                    blocks = page.evaluate(READER_JS)
-                    stem = re.sub(r"[^A-Za-z0-9]+", "_", rel[:-5]).strip("_")
-                    for b, element in zip(blocks, page.locator(".jacobian").all()):
-                        b["screenshot"] = str(out / f"{stem}--{b['id'] or b['index']}--{mode}.png")
-                        element.screenshot(path=b["screenshot"])
-                    results.append({"mode": mode, "page": rel, "blocks": blocks})
-                    page.close()
-                ctx.close()
-            browser.close()
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with _browser(site, chromium) as (browser, base):
+        for mode in modes:
+            ctx = browser.new_context(**MODES[mode])
+            ctx.route("**/*", lambda route, request: route.continue_()
+                      if request.url.startswith((base + "/", "data:", "blob:")) else route.abort())
+            for rel, url in page_urls(site):
+                page = ctx.new_page()
+                page.goto(base + url, wait_until="load")
+                if mode.endswith("dark") and page.evaluate(SET_DARK_JS, dark_scheme):
+                    page.reload(wait_until="load")
+                blocks = page.evaluate(READER_JS)
+                stem = re.sub(r"[^A-Za-z0-9]+", "_", rel[:-5]).strip("_")
+                for b, element in zip(blocks, page.locator(".jacobian").all()):
+                    b["screenshot"] = str(out / f"{stem}--{b['id'] or b['index']}--{mode}.png")
+                    element.screenshot(path=b["screenshot"])
+                results.append({"mode": mode, "page": rel, "blocks": blocks})
+                page.close()
+            ctx.close()
     return results
 
 
