@@ -176,6 +176,9 @@ def main() -> None:
     parser.add_argument("--skip-site", action="store_true")
     parser.add_argument("--skip-docs", action="store_true")
     args = parser.parse_args()
+    # An installed package comes with its bytecode; a checkout where Python writes none (as under
+    # PYTHONDONTWRITEBYTECODE) would compile every module again in every process and worker.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "mdjacobian")], check=True)
     if not args.skip_site:
         site_benchmark(args.pages, args.blocks, args.rounds)
     if not args.skip_docs:

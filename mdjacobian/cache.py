@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import BlockError, LimitError
 
-FORMAT = 3
+FORMAT = 4
 """Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
 MEMORY_ENTRIES = 4096
 """Entries kept in memory per process, the least recently used going first."""
@@ -82,6 +82,11 @@ def versions() -> dict[str, str]:
     return dict(_installed_versions())
 
 
+def recipe() -> tuple[tuple[str, str], ...]:
+    """What every key depends on besides its parts: the versions (the format is fixed per release)."""
+    return tuple(sorted(versions().items()))
+
+
 def _plain(value: object) -> object:
     if is_dataclass(value) and not isinstance(value, type):
         return {"type": type(value).__name__, **asdict(value)}
@@ -91,18 +96,27 @@ def _plain(value: object) -> object:
 
 
 @functools.lru_cache(maxsize=64)
-def _settings_text(value: object) -> str:
-    """A host's settings (frozen dataclasses: the same few for a whole build), serialised once."""
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+def _settings_digest(value: object) -> str:
+    """A host's settings (frozen dataclasses: the same few for a whole build), serialised and hashed once."""
+    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_PLAIN_TYPES = (str, int, float, bool, type(None), list, tuple, dict)
 
 
 def _canonical(value: object) -> object:
+    if isinstance(value, _PLAIN_TYPES):
+        return value
     if is_dataclass(value) and not isinstance(value, type):
         try:
-            return {"settings": _settings_text(value)}
+            return {"settings": _settings_digest(value)}
         except TypeError:  # unhashable: serialised in full below
             return value
     return value
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
 
 
 def block_key(**parts: object) -> str | None:
@@ -111,12 +125,20 @@ def block_key(**parts: object) -> str | None:
     Every part that reaches the output must be named: block text, options, defaults, limits, the
     wrapper's classes and id, the output format. Versions and :data:`FORMAT` are added here.
     """
-    described = {"format": FORMAT, "versions": versions(), "parts": {k: _canonical(v) for k, v in parts.items()}}
     try:
-        text = json.dumps(described, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain)
+        text = _ENCODER.encode({k: _canonical(v) for k, v in parts.items()})
     except (TypeError, ValueError):
         return None
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = _fixed_digest(recipe()).copy()
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _fixed_digest(installed: tuple[tuple[str, str], ...]) -> Any:
+    """The hash state after what every key shares: the recipe's format and the versions."""
+    fixed = json.dumps({"format": FORMAT, "versions": dict(installed)}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(fixed.encode() + b"\0")
 
 
 def _error_data(error: BlockError) -> dict[str, Any]:
@@ -222,6 +244,7 @@ class Cache:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, memory: _Memory = MEMORY) -> None:
         self.directory = Path(directory) if directory is not None else None
+        self._root = str(self.directory) if directory is not None else ""
         self.memory = memory
         self.used: set[str] = set()
         self._lock = threading.Lock()
@@ -282,12 +305,11 @@ class Cache:
         return html
 
     def _read(self, key: str) -> dict[str, Any] | None:
-        path = self.path(key)
-        if path is None:
+        if self.directory is None:
             return None
         try:
-            with open(path, encoding="utf-8") as file:
-                data = json.load(file)
+            with open(os.path.join(self._root, key[:2], key + ".json"), "rb") as file:
+                data = json.loads(file.read().decode("utf-8"))
         except (OSError, ValueError):  # missing, unreadable, truncated, not JSON, not UTF-8
             return None
         return data if _is_entry(data, key) else None
@@ -341,6 +363,7 @@ class Cache:
                 files = list(shard.iterdir())
             except OSError:
                 continue
+            kept = len(files)
             for file in files:
                 try:
                     if _KEY_FILE.fullmatch(file.name):
@@ -350,12 +373,14 @@ class Cache:
                         continue
                     file.unlink()
                     removed += 1
+                    kept -= 1
                 except OSError:
                     pass
-            try:
-                shard.rmdir()  # only when empty
-            except OSError:
-                pass
+            if kept == 0:
+                try:
+                    shard.rmdir()  # fails when another build has just written into it
+                except OSError:
+                    pass
         return removed
 
 
@@ -365,6 +390,9 @@ _CACHES_LOCK = threading.Lock()
 
 def cache_for(directory: str | os.PathLike[str] | None) -> Cache:
     """The process's cache for ``directory`` (None: memory only), the same object on every call."""
+    found = _CACHES.get(directory)  # type: ignore[arg-type]
+    if found is not None:
+        return found
     name = os.path.abspath(os.path.expanduser(directory)) if directory else None
     with _CACHES_LOCK:
         if name not in _CACHES:

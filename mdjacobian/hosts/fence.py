@@ -134,8 +134,7 @@ def fence_format(
     next to it; with ``expect: error``, the error box is the expected outcome and is not reported,
     while a block that computes is.
     """
-    from ..render import render_error
-    from ..render.source import highlight_source, tabs_for, with_source
+    from ..render.errorbox import render_error
 
     options = options or {}
     settings = settings_for(md)
@@ -162,6 +161,8 @@ def fence_format(
             html = report(expected, settings, classes, id_value)
     if presentation.source == "none":
         return html
+    from ..render.source import highlight_source, tabs_for, with_source
+
     return with_source(presentation.source, highlight_source(source, md), html, tabs_for(md))
 
 
@@ -174,9 +175,32 @@ def render(source: str, given: dict[str, Any], settings: Settings, classes: list
 
     if not settings.cache:
         return compute()
-    from ..cache import block_key, cache_for
+    from ..cache import cache_for
 
+    return cache_for(settings.cache_dir).compute(key_for(source, given, settings, classes, id_value), compute)
+
+
+_KEYS: dict[tuple, str | None] = {}
+_KEYS_KEPT = 8192
+
+
+def key_for(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> str | None:
+    """The cache key of a block as this host renders it; remembered, since a site build asks twice
+    (once to fill the cache in parallel, once to render the page)."""
+    from ..cache import block_key, recipe
+
+    try:
+        memo: tuple | None = (source, tuple(sorted(given.items())), settings, tuple(classes), id_value, recipe())
+        found = _KEYS.get(memo)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable option value
+        memo, found = None, None
+    if found is not None:
+        return found
     key = block_key(
         host="html", source=source, given=given, defaults=settings.defaults, limits=settings.limits, classes=classes, id=id_value
     )
-    return cache_for(settings.cache_dir).compute(key, compute)
+    if memo is not None:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        _KEYS[memo] = key
+    return key

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from .fence import NAME, Settings, fence_validator, render
+from .fence import NAME, Settings, fence_validator, key_for, render
 from .reading import fence_line, fences
 from ..errors import BlockError
 from ..options import PRESENTATION_CHOICES
@@ -52,21 +52,13 @@ def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
     """Compute into the cache every block of ``pages`` it does not hold; returns how many were computed."""
     if not settings.cache:
         return 0
-    from ..cache import block_key, cache_for
+    from ..cache import cache_for
 
     cache = cache_for(settings.cache_dir)
     todo: dict[str, Found] = {}
     for text in pages:
         for found in blocks_of(text):
-            key = block_key(
-                host="html",
-                source=found.source,
-                given=found.given,
-                defaults=settings.defaults,
-                limits=settings.limits,
-                classes=list(found.classes),
-                id=found.id_value,
-            )
+            key = key_for(found.source, found.given, settings, list(found.classes), found.id_value)
             if key is not None and key not in todo and cache.get(key) is None:
                 todo[key] = found
     if not todo:
