@@ -61,12 +61,86 @@ def _scalar_function(fn: str, digits: int) -> Callable[..., sp.Expr]:
 
 def diff(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     """∂expr/∂variable, with the block's conventions: a step is 0 at 0, and its spike counts as 0."""
-    result = sp.diff(expr, variable)
+    result = derivative(expr, variable) if isinstance(variable, sp.Symbol) else sp.diff(expr, variable)
     if result.has(sp.Heaviside):
         result = result.replace(sp.Heaviside, lambda z, *_: sp.Heaviside(z, 0))
     if result.has(sp.DiracDelta):
         result = result.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
     return result
+
+
+_GENERIC_RULE = sp.Function._eval_derivative
+
+
+def derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+    """``sp.diff(expr, variable)``, the same expression, built with less of SymPy's machinery.
+
+    ``sp.diff`` wraps every node of the tree in a ``Derivative`` whose constructor checks and
+    normalises its arguments before calling the node's own rule. For sums, products, powers and the
+    functions that use SymPy's generic chain rule, this applies the very rules SymPy's classes
+    define (a product by Leibniz's rule, as ``Mul`` does for a symbol) to the parts directly; any
+    other node is handed to ``sp.diff`` whole. The results are equal as expressions, which
+    ``tests/calculus/test_components.py`` checks on random trees.
+    """
+    memo: dict[sp.Basic, sp.Expr] = {}
+    depends: dict[sp.Basic, bool] = {}
+
+    def has(e: sp.Basic) -> bool:
+        found = depends.get(e)
+        if found is None:
+            if e is variable:
+                found = True
+            elif e.is_Atom:
+                found = False
+            elif type(e) in (sp.Add, sp.Mul, sp.Pow) or _plain_function(e):
+                found = any(has(a) for a in e.args)
+            else:
+                found = variable in e.free_symbols
+            depends[e] = found
+        return found
+
+    def d(e: sp.Expr) -> sp.Expr:
+        found = memo.get(e)
+        if found is not None:
+            return found
+        kind = type(e)
+        if not has(e):
+            result: sp.Expr = sp.S.Zero
+        elif e is variable:
+            result = sp.S.One
+        elif kind is sp.Add:
+            result = sp.Add(*[d(a) for a in e.args])
+        elif kind is sp.Mul:
+            args = e.args
+            result = sp.Add(*[sp.Mul(*args[:i], d(args[i]), *args[i + 1 :]) for i in range(len(args))])
+        elif kind is sp.Pow:
+            base, exponent = e.args
+            result = e * (d(exponent) * sp.log(base) + d(base) * exponent / base)
+        elif _plain_function(e):
+            terms = []
+            for i, a in enumerate(e.args, 1):
+                da = d(a)
+                if da.is_zero:
+                    continue
+                try:
+                    df = e.fdiff(i)
+                except sp.ArgumentIndexError:
+                    df = sp.Function.fdiff(e, i)
+                terms.append(df * da)
+            result = sp.Add(*terms)
+        else:
+            result = sp.diff(e, variable)
+        if kind is not sp.Derivative and result.has(sp.Derivative):
+            result = sp.diff(e, variable)  # an unevaluated part: let SymPy put it in its canonical form
+        memo[e] = result
+        return result
+
+    return d(expr)
+
+
+def _plain_function(e: sp.Basic) -> bool:
+    """A function whose derivative is SymPy's generic chain rule (sin, exp, log, …; not abs or max)."""
+    return isinstance(e, sp.Function) and type(e)._eval_derivative is _GENERIC_RULE
 
 
 def _elementwise(fn: Callable[..., sp.Expr], values: list[Value]) -> Value:
