@@ -310,6 +310,10 @@ class Compiler:
             key = "d" + node.name
             return lambda V, N, B, S: V[key]
         args = [self(a) for a in node.args]
+        if node.is_scalar and all(a.is_scalar for a in node.args):
+            scalar = _scalar_closure(node, args)
+            if scalar is not None:
+                return scalar
         if isinstance(node, (n.Add, n.Hadamard)):
             op = _PLUS if isinstance(node, n.Add) else _TIMES  # entry by entry, either way
 
@@ -452,6 +456,61 @@ class Compiler:
 
 _PLUS = _arith("+")
 _TIMES = _arith("*")
+
+
+def _scalar_closure(node: n.Node, args: list[Closure]) -> Closure | None:
+    """The closure of a node whose value and arguments are all scalars, without the entry-by-entry
+    machinery matrices need; None for the nodes that have no such shortcut."""
+    if isinstance(node, (n.Add, n.Hadamard)):
+        plus = isinstance(node, n.Add)
+        if len(args) == 2:
+            first, second = args
+            if plus:
+                return lambda V, N, B, S: first(V, N, B, S) + second(V, N, B, S)
+            return lambda V, N, B, S: first(V, N, B, S) * second(V, N, B, S)
+
+        def fold(V, N, B, S):  # noqa: ANN001, ANN202
+            value = args[0](V, N, B, S)
+            for a in args[1:]:
+                value = value + a(V, N, B, S) if plus else value * a(V, N, B, S)
+            return value
+        return fold
+    if isinstance(node, n.Mul):
+        def product(V, N, B, S):  # noqa: ANN001, ANN202
+            value = args[0](V, N, B, S)
+            for a in args[1:]:
+                value = value * a(V, N, B, S)
+            return N.finite(value)
+        return product
+    if isinstance(node, n.Power):
+        base, exponent = args
+        power = node.exponent.value if isinstance(node.exponent, n.Number) else None
+        if power is not None and power.denominator == 1 and 0 < power.numerator <= 64:
+            k = power.numerator  # a whole positive power is defined for every base
+
+            def whole_power(V, N, B, S):  # noqa: ANN001, ANN202
+                try:
+                    return N.finite(base(V, N, B, S) ** k)
+                except OverflowError as exc:
+                    raise Invalid(str(exc)) from None
+            return whole_power
+        return lambda V, N, B, S: N.power(base(V, N, B, S), exponent(V, N, B, S))
+    if isinstance(node, n.Apply) and len(args) == 1:
+        fn = node.fn
+        (only,) = args
+        if fn in _EVERYWHERE:  # defined on the whole line: no domain to check first
+            def smooth(V, N, B, S):  # noqa: ANN001, ANN202
+                try:
+                    return N.finite(getattr(N.m, fn)(only(V, N, B, S)))
+                except (OverflowError, ValueError) as exc:
+                    raise Invalid(str(exc)) from None
+            return smooth
+        return lambda V, N, B, S: N.call(fn, [only(V, N, B, S)], B)
+    return None
+
+
+_EVERYWHERE = frozenset({"sin", "cos", "atan", "sinh", "cosh", "tanh", "exp"})
+"""Functions with a real value at every real number, which Numbers.call evaluates with no special case."""
 
 
 class Evaluator:

@@ -205,13 +205,16 @@ class Prover:
             key = (claim.function, tuple(v.name for v in claim.variables), claim.order, id(claim.definitions))
             groups.setdefault(key, []).append(claim)
         for claims in groups.values():
+            bases: dict = {}  # the function's value at the point, the same along every direction
             for _ in range(DIRECTIONS if claims[0].order == 1 else 1):
-                if self.check_group(claims, values, assignment) is not True:
+                if self.check_group(claims, values, assignment, bases) is not True:
                     return None
         return True
 
     # -- claims on one function, along one direction ----------------------------------------------------
-    def check_group(self, claims: list[Claim], values: dict[str, Any], sizes: Mapping[str, int]) -> bool | None:
+    def check_group(
+        self, claims: list[Claim], values: dict[str, Any], sizes: Mapping[str, int], bases: dict | None = None
+    ) -> bool | None:
         """True when every claim holds along one random direction; None when this point cannot tell.
 
         The function's differences are computed once for all claims on it; a claim the floats
@@ -224,7 +227,7 @@ class Prover:
         scale = max([1.0] + [_norm(flat(values[v.name])) for v in first.variables])
         scale /= max([1.0] + [_norm(flat(d)) for d in u])  # a step of the same size, whatever the direction
         try:
-            shared = self._estimate(first, values, sizes, u, w, 0, scale, None)
+            shared = self._estimate(first, values, sizes, u, w, 0, scale, None, bases)
         except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
             return None
         if shared is None:
@@ -258,8 +261,10 @@ class Prover:
             "this is a bug in mdjacobian, please report the block"
         )
 
-    def _estimate(self, claim, values, sizes, u, w, level, scale, fscale):  # noqa: ANN001, ANN202
-        """Central differences of the claim's function along u (and w), refined by Richardson extrapolation."""
+    def _estimate(self, claim, values, sizes, u, w, level, scale, fscale, bases=None):  # noqa: ANN001, ANN202
+        """Central differences of the claim's function along u (and w), refined by Richardson extrapolation.
+
+        ``bases`` keeps the function's value at the point (in floats) for the next direction."""
         if level == 0:
             numbers = Numbers()
             h = 2e-4 * scale if claim.order == 1 else 4e-3 * scale
@@ -286,7 +291,12 @@ class Prover:
             out = flat(function(moved, numbers, branches, {}))
             return out, tuple((b > 0) - (b < 0) for b in branches)
 
-        base, signature = f(0)
+        if bases is not None and level == 0:
+            if "base" not in bases:
+                bases["base"] = f(0)
+            base, signature = bases["base"]
+        else:
+            base, signature = f(0)
         if any(s == 0 for s in signature):
             return None  # on a kink
 
