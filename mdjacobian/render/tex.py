@@ -294,6 +294,18 @@ class ComponentPrinter(LatexPrinter):
 
     def __init__(self) -> None:
         super().__init__({"mat_delim": "[", "mul_symbol": None})
+        self._symbols: dict[tuple[str, str], str] = {}
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        # A name's TeX depends on the name alone (this printer maps no symbol names): split its
+        # subscripts and translate its Greek letters once per name, not once per occurrence.
+        key = (expr.name, style)
+        found = self._symbols.get(key)
+        if found is None:
+            if len(self._symbols) >= 4096:  # a worker lives for many blocks: keep the memo bounded
+                self._symbols.clear()
+            found = self._symbols[key] = super()._print_Symbol(expr, style)
+        return found
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         if not isinstance(expr.expr, AppliedUndef):
