@@ -74,9 +74,16 @@ def _digits(n: int) -> int:
     return 1 if n == 0 else int(abs(n).bit_length() * math.log10(2)) + 1
 
 
+_SMALL = 10**15
+"""Numbers below this in numerator and denominator have at most 16 digits: no limit needs counting them."""
+
+
 def number(value: Fraction | int) -> Number:
-    value = Fraction(value)
+    if type(value) is not Fraction:
+        value = Fraction(value)
     limit = _DIGITS.get()
+    if limit >= 16 and -_SMALL < value.numerator < _SMALL and value.denominator < _SMALL:
+        return Number(value)
     size = max(_digits(value.numerator), _digits(value.denominator))
     if size > limit:
         raise LimitError(f"a number here would have about {size} digits (limit {limit})", limit="max_number_digits")

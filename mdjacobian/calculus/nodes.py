@@ -153,7 +153,7 @@ class Number(Node):
     __slots__ = ()
 
     def __init__(self, value: Fraction | int) -> None:
-        super().__init__((), (Fraction(value),))
+        super().__init__((), (value if type(value) is Fraction else Fraction(value),))
 
     @property
     def value(self) -> Fraction:
