@@ -27,9 +27,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, is_dataclass
 from importlib import import_module, metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BlockError, LimitError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FORMAT = 4
 """Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
@@ -247,6 +250,7 @@ class Cache:
         self._root = str(self.directory) if directory is not None else ""
         self.memory = memory
         self.used: set[str] = set()
+        self._pending: dict[str, Future[str | BlockError]] = {}
         self._lock = threading.Lock()
 
     def path(self, key: str) -> Path | None:
@@ -288,21 +292,41 @@ class Cache:
         self._write(key, entry)
 
     def compute(self, key: str | None, work: Callable[[], str]) -> str:
-        """The HTML for ``key``: stored, or made by ``work`` and stored. A stored error is raised again."""
+        """The HTML for ``key``: stored, or made by ``work`` and stored. A stored error is raised again.
+
+        When the block is being computed elsewhere (:meth:`expect`), its outcome is awaited instead.
+        """
         if key is None:
             return work()
-        found = self.get(key)
+        with self._lock:
+            pending = self._pending.pop(key, None)
+        found = pending.result() if pending is not None else self.get(key)
+        if found is None:
+            found = self.outcome(key, work)
         if isinstance(found, BlockError):
             raise found
-        if found is not None:
-            return found
+        return found
+
+    def outcome(self, key: str, work: Callable[[], str]) -> str | BlockError:
+        """Run ``work`` and store what it gives: the HTML, or the error it raised (returned, not raised)."""
         try:
             html = work()
         except BlockError as error:
             self.put(key, error)
-            raise
+            return error
         self.put(key, html)
         return html
+
+    def expect(self, key: str, outcome: Future[str | BlockError]) -> None:
+        """Note that ``key`` is being computed elsewhere: :meth:`compute` waits for ``outcome``
+        rather than computing the block a second time."""
+        with self._lock:
+            self._pending[key] = outcome
+
+    def forget_pending(self) -> None:
+        """Drop the outcomes still awaited (a build that stopped early will not ask for them)."""
+        with self._lock:
+            self._pending.clear()
 
     def _read(self, key: str) -> dict[str, Any] | None:
         if self.directory is None:

@@ -115,3 +115,18 @@ def test_jobs_must_be_a_sensible_whole_number(tmp_path: Path, jobs: str) -> None
 
     with pytest.raises(PluginError, match="jobs must be 0"):
         load_config(str(site(tmp_path, f"  - mdjacobian:\n      jobs: {jobs}\n")))
+
+
+def test_fail_fast_leaves_the_blocks_of_later_pages_uncomputed(tmp_path: Path, caplog, threads_that_computed) -> None:
+    # Pages render while their blocks are computed in the background; a page that stops the build
+    # cancels the blocks not started yet, so a failing build does not wait for the whole site.
+    from mkdocs.exceptions import Abort, PluginError
+
+    later = "\n".join(f"```jacobian\nf(x, y) = {k} x^3 y + sin({k} y)\n```\n" for k in range(2, 42))
+    pages = {"index.md": "# One\n\n```jacobian\nf = x + * y\n```\n", "two.md": "# Two\n\n" + later}
+    with pytest.raises((Abort, PluginError, Exception)):
+        build(site(tmp_path, "  - mdjacobian:\n      fail_fast: true\n      jobs: 2\n", pages), caplog)
+    for thread in threading.enumerate():
+        if thread.name.startswith("mdjacobian-prefill"):
+            thread.join(timeout=120)  # what was not cancelled runs to its end
+    assert len(threads_that_computed) < 20

@@ -138,6 +138,17 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
 
             cache_for(self._cache).prune()
 
+    def on_build_error(self, *, error: Exception) -> None:
+        # A page stopped the build (fail_fast, an interrupt): the blocks of the pages after it are not needed.
+        from .prefill import cancel
+
+        cancel()
+
+    def on_shutdown(self) -> None:
+        from .prefill import cancel
+
+        cancel()
+
     def on_files(self, files: Files, *, config: Any) -> Files:
         if self.config.enabled:
             self._prefill(files, config)

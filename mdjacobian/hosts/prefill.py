@@ -1,23 +1,24 @@
-"""Compute a site's blocks before its pages are rendered, several at a time, into the cache.
+"""Compute a site's blocks several at a time, in the background, while its pages render.
 
 A site generator renders its pages one after another. Before it starts, :func:`prefill` reads each
-page's ``jacobian`` fences as the fence reader finds them (:mod:`mdjacobian.hosts.reading`) and
-computes those the cache does not hold yet, on as many worker processes as there are jobs. Rendering
-then finds every block in the cache, and reports warnings, error boxes and ``fail_fast`` page by
-page exactly as a serial build does: the cache hands back the same HTML or the same error a
-computation would. A fence that the page's Markdown turns out to present differently (for
+page's ``jacobian`` fences as the fence reader finds them (:mod:`mdjacobian.hosts.reading`) and sets
+the blocks the cache does not hold computing, in page order, on as many worker processes as there
+are jobs. A page that reaches one of them waits for it, then reports warnings, error boxes and
+``fail_fast`` exactly as a serial build does: the cache hands back the same HTML or the same error
+a computation would. A fence that the page's Markdown turns out to present differently (for
 instance one rewritten by another plugin) simply misses the cache and is computed while its page
 renders.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from .fence import NAME, Settings, fence_validator, key_for, render
+from .fence import NAME, Settings, fence_validator, key_for
 from .reading import fence_line, fences
 from ..errors import BlockError
 from ..options import PRESENTATION_CHOICES
@@ -49,9 +50,15 @@ def blocks_of(text: str) -> Iterator[Found]:
 
 
 def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
-    """Compute into the cache every block of ``pages`` it does not hold; returns how many were computed."""
+    """Start computing into the cache every block of ``pages`` it does not hold; returns how many.
+
+    The blocks are computed in the background, in page order, while the pages render: a page whose
+    block is not done yet waits for that block (:meth:`~mdjacobian.cache.Cache.expect`), so every
+    block is computed once. :func:`cancel` drops the blocks not started yet.
+    """
     if not settings.cache:
         return 0
+    from ..api import render_block
     from ..cache import cache_for
 
     cache = cache_for(settings.cache_dir)
@@ -64,15 +71,33 @@ def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
     if not todo:
         return 0
 
-    def compute(found: Found) -> None:
-        try:
-            render(found.source, found.given, settings, list(found.classes), found.id_value)
-        except BlockError:
-            pass  # stored in the cache, and reported when its page is rendered
+    def compute(key: str, found: Found) -> str | BlockError:
+        def work() -> str:
+            return render_block(found.source, found.given, settings.defaults, settings.limits, list(found.classes), found.id_value)
+
+        return cache.outcome(key, work)
 
     from .. import workers
 
     workers.set_jobs(max(workers.pool().jobs, jobs))
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mdjacobian-prefill") as executor:
-        list(executor.map(compute, todo.values()))
+    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mdjacobian-prefill")
+    with _lock:
+        _running.append((executor, cache))
+    for key, found in todo.items():
+        cache.expect(key, executor.submit(compute, key, found))
+    executor.shutdown(wait=False)  # its threads end once the last block is done
     return len(todo)
+
+
+_running: list[tuple[ThreadPoolExecutor, Any]] = []
+_lock = threading.Lock()
+
+
+def cancel() -> None:
+    """Stop the background computations of every prefill: the blocks already running finish, the
+    others are not started (a build that failed, or was interrupted, needs none of them)."""
+    with _lock:
+        running, _running[:] = list(_running), []
+    for executor, cache in running:
+        executor.shutdown(wait=False, cancel_futures=True)
+        cache.forget_pending()
