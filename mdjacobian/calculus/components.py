@@ -85,10 +85,14 @@ def derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     memo: dict[sp.Basic, sp.Expr] = {}
     depends: dict[sp.Basic, bool] = {}
 
+    def is_variable(e: sp.Basic) -> bool:
+        # Equal, not only the same object: SymPy may hold an equal symbol made at another time.
+        return e is variable or (e.is_Symbol and e == variable)
+
     def has(e: sp.Basic) -> bool:
         found = depends.get(e)
         if found is None:
-            if e is variable:
+            if is_variable(e):
                 found = True
             elif e.is_Atom:
                 found = False
@@ -106,7 +110,7 @@ def derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
         kind = type(e)
         if not has(e):
             result: sp.Expr = sp.S.Zero
-        elif e is variable:
+        elif is_variable(e):
             result = sp.S.One
         elif kind is sp.Add:
             result = sp.Add(*[d(a) for a in e.args])

@@ -89,3 +89,13 @@ def test_shared_subtrees_and_other_variables():
     expr = inner**2 + sp.log(1 + inner**2) + Z
     for variable in (X, Y, Z, sp.Symbol("w", real=True)):
         assert derivative(expr, variable) == sp.diff(expr, variable)
+
+
+def test_a_variable_equal_to_the_expressions_symbol_but_not_the_same_object():
+    # SymPy keeps one object per symbol only while its cache holds it: a block's variable may be an
+    # equal symbol made later, and must still count as the expression's own.
+    expr = 3 * X**2 * Y + Y**8
+    sp.core.cache.clear_cache()  # the next symbols are new objects
+    for variable in (sp.Symbol("x", real=True), sp.Symbol("y", real=True)):
+        assert variable is not X and variable is not Y
+        assert derivative(expr, variable) == sp.diff(expr, variable) != 0
