@@ -240,7 +240,7 @@ class Prover:
                         estimate = self._estimate(claim, values, sizes, u, w, level, scale, estimate.fscale)
                         if estimate is None:
                             return None
-                    state = self._judge(claim, estimate, level, sizes)
+                    state = self._judge(claim, estimate, level, sizes, bases if level == 0 else None)
                 except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
                     return None
                 if state == "pass":
@@ -323,8 +323,8 @@ class Prover:
         noise = _norm([r - b for r, b in zip(richardson, fine)]) + float(numbers.eps) * fscale * 16 / float(h) ** claim.order
         return _Estimate(numbers, point, directions, seconds, richardson, noise, fscale)
 
-    def _judge(self, claim: Claim, e: _Estimate, level: int, sizes: Mapping[str, int]) -> str:
-        formula = self._applied(claim, e.point, e.directions, e.seconds, sizes, e.numbers)
+    def _judge(self, claim: Claim, e: _Estimate, level: int, sizes: Mapping[str, int], memo: dict | None = None) -> str:
+        formula = self._applied(claim, e.point, e.directions, e.seconds, sizes, e.numbers, memo)
         error = _norm([x - y for x, y in zip(formula, e.richardson)])
         size = max(_norm(formula), _norm(e.richardson))
         if error == 0 and size == 0:
@@ -338,18 +338,24 @@ class Prover:
             return "mismatch"
         return "unsure"
 
-    def _applied(self, claim, point, directions, seconds, sizes, numbers) -> list:  # noqa: ANN001
-        """The shown derivative applied to the direction, as the layout reads it."""
+    def _applied(self, claim, point, directions, seconds, sizes, numbers, memo=None) -> list:  # noqa: ANN001
+        """The shown derivative applied to the direction, as the layout reads it.
+
+        ``memo`` keeps the derivative's value at this point (in floats) for the next direction."""
         compiler = self.compiler(sizes, claim.definitions)
         if claim.layout == "differential":
             moved = dict(point)
             for var, d in zip(claim.variables, directions):
                 moved["d" + var.name] = d
             return flat(compiler(claim.derivative)(moved, numbers, [], {}))
-        if callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
-            matrix = claim.derivative(point, numbers)
-        else:
-            matrix = compiler(claim.derivative)(point, numbers, [], {})
+        matrix = memo.get(id(claim)) if memo is not None else None
+        if matrix is None:
+            if callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
+                matrix = claim.derivative(point, numbers)
+            else:
+                matrix = compiler(claim.derivative)(point, numbers, [], {})
+            if memo is not None:
+                memo[id(claim)] = matrix
         if claim.layout == "denominator":
             matrix = transpose(matrix)
         if claim.order == 2:
