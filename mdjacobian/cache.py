@@ -44,6 +44,7 @@ STALE_TEMP_SECONDS = 3600
 """Age after which an unfinished temporary file (from a build that was killed) is pruned."""
 
 _KEY_FILE = re.compile(r"[0-9a-f]{64}\.json")
+_INDEX_NAME = re.compile(r"[0-9a-f]{64}")
 _TAG = "CACHEDIR.TAG"
 _TAG_TEXT = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -257,6 +258,11 @@ class Cache:
         """Where the entry for ``key`` is stored, or None for a cache in memory only."""
         return self.directory / key[:2] / f"{key}.json" if self.directory is not None else None
 
+    def mark_used(self, key: str) -> None:
+        """Count ``key`` as used by this build, as a lookup would (for :meth:`prune`)."""
+        with self._lock:
+            self.used.add(key)
+
     def start_build(self) -> None:
         """Forget which keys were used, before a new build."""
         with self._lock:
@@ -340,15 +346,17 @@ class Cache:
 
     def _write(self, key: str, entry: dict[str, Any]) -> None:
         path = self.path(key)
-        if path is None:
-            return
+        if path is not None:
+            self._write_json(path, entry)
+
+    def _write_json(self, path: Path, data: object) -> None:
         try:
             self._tag()
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    json.dump(entry, file, ensure_ascii=False)
+                    json.dump(data, file, ensure_ascii=False)
                 os.replace(temp, path)  # readers see the old file or the whole new one, never a part
             except BaseException:
                 try:
@@ -358,6 +366,39 @@ class Cache:
                 raise
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time: the page is right either way
+
+    # -- the page index: which blocks a page holds, with their entries, in one file -----------------
+    def read_index(self, name: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
+        """The index ``name`` saved by :meth:`write_index`: (its pages, its valid entries), or None.
+
+        Entries are checked as single files are: one whose key does not match is left out.
+        """
+        if self.directory is None or not _INDEX_NAME.fullmatch(name):
+            return None
+        try:
+            with open(os.path.join(self._root, f"index-{name}.json"), "rb") as file:
+                data = json.loads(file.read().decode("utf-8"))
+            if not (isinstance(data, dict) and data.get("format") == FORMAT and data.get("name") == name):
+                return None
+            pages, entries = data["pages"], data["entries"]
+            if not (isinstance(pages, dict) and isinstance(entries, dict)):
+                return None
+        except (OSError, ValueError, KeyError):
+            return None
+        return pages, {key: entry for key, entry in entries.items() if _is_entry(entry, key)}
+
+    def write_index(self, name: str, pages: Mapping[str, Any], entries: Mapping[str, dict[str, Any]]) -> None:
+        """Save ``pages`` (what a host needs to know of each page) with ``entries``, as the one
+        index of this directory (an index made under other settings goes)."""
+        if self.directory is None or not _INDEX_NAME.fullmatch(name):
+            return
+        self._write_json(self.directory / f"index-{name}.json", {"format": FORMAT, "name": name, "pages": pages, "entries": entries})
+        for other in self.directory.glob("index-*.json"):
+            if other.name != f"index-{name}.json":
+                try:
+                    other.unlink()
+                except OSError:
+                    pass
 
     def _tag(self) -> None:
         assert self.directory is not None

@@ -436,3 +436,92 @@ def test_plugin_keeps_the_extension_s_own_cache_dir(tmp_path):
     config = load_config(str(config_file))
     config.plugins.on_config(config)
     assert config.mdx_configs["mdjacobian"] == {"cache": True, "cache_dir": "elsewhere"}
+
+
+# -- the page index ----------------------------------------------------------------------------------
+
+
+def index_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("index-*.json"))
+
+
+@pytest.fixture
+def pages_read(monkeypatch):
+    """The pages the prefill read for fences (an indexed, unchanged page is not read)."""
+    from mdjacobian.hosts import prefill
+
+    texts: list[str] = []
+    real = prefill.blocks_of
+
+    def reading(text):
+        texts.append(text)
+        return real(text)
+
+    monkeypatch.setattr(prefill, "blocks_of", reading)
+    return texts
+
+
+def forget_this_process():
+    """What a new process would not know: the memory, the keys worked out, the index last saved."""
+    from mdjacobian.hosts import fence, prefill
+
+    MEMORY.clear()
+    fence._KEYS.clear()
+    prefill._saved.clear()
+
+
+def test_mkdocs_an_unchanged_page_comes_from_the_index(tmp_path, computed, pages_read):
+    config_file = mkdocs_site(tmp_path)
+    first = mkdocs_build(config_file)
+    directory = tmp_path / ".cache" / "mdjacobian"
+    assert len(index_files(directory)) == 1 and len(pages_read) == 1
+    forget_this_process()
+    assert mkdocs_build(config_file) == first
+    assert len(pages_read) == 1 and len(computed) == 3  # nothing read again, nothing computed
+    # An edited page is read again, and comes out as a build from nothing makes it.
+    edited_page = PAGE.replace("sin(x)^2", "cos(x)^2")
+    mkdocs_site(tmp_path, page=edited_page)
+    forget_this_process()
+    edited = mkdocs_build(config_file)
+    assert len(pages_read) == 2 and len(computed) == 4
+    fresh = mkdocs_build(mkdocs_site(tmp_path / "fresh", "  - mdjacobian:\n      cache: false\n", page=edited_page))
+    assert edited == fresh
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "other-format", "entry-of-another-key", "records-not-a-list", "bad-record"])
+def test_mkdocs_a_bad_index_is_only_a_miss(tmp_path, computed, pages_read, kind):
+    config_file = mkdocs_site(tmp_path)
+    first = mkdocs_build(config_file)
+    (path,) = index_files(tmp_path / ".cache" / "mdjacobian")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    (digest,) = data["pages"]
+    if kind == "garbage":
+        path.write_bytes(b"\x00\xff not json")
+    elif kind == "truncated":
+        path.write_text(path.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    elif kind == "other-format":
+        path.write_text(json.dumps({**data, "format": cache.FORMAT + 1}), encoding="utf-8")
+    elif kind == "entry-of-another-key":
+        one, other = list(data["entries"])[:2]
+        data["entries"][one] = data["entries"][other]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    elif kind == "records-not-a-list":
+        data["pages"][digest] = "x"
+        path.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        data["pages"][digest][0] = ["too", "short"]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    forget_this_process()
+    assert mkdocs_build(config_file) == first
+    assert len(pages_read) == 2 and len(computed) == 3  # read again; the entry files still hold every block
+
+
+def test_mkdocs_other_settings_make_another_index(tmp_path):
+    config_file = mkdocs_site(tmp_path)
+    mkdocs_build(config_file)
+    directory = tmp_path / ".cache" / "mdjacobian"
+    (before,) = index_files(directory)
+    mkdocs_site(tmp_path, "  - mdjacobian:\n      layout: denominator\n")
+    mkdocs_build(config_file)
+    (after,) = index_files(directory)
+    assert after != before

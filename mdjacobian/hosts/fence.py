@@ -200,7 +200,21 @@ def key_for(source: str, given: dict[str, Any], settings: Settings, classes: lis
         host="html", source=source, given=given, defaults=settings.defaults, limits=settings.limits, classes=classes, id=id_value
     )
     if memo is not None:
-        if len(_KEYS) >= _KEYS_KEPT:
-            _KEYS.clear()
-        _KEYS[memo] = key
+        _remember(memo, key)
     return key
+
+
+def remember_key(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str, key: str) -> None:
+    """Note the key :func:`key_for` gave this block in an earlier build of the same settings and versions."""
+    from ..cache import recipe
+
+    try:
+        _remember((source, tuple(sorted(given.items())), settings, tuple(classes), id_value, recipe()), key)
+    except TypeError:
+        pass
+
+
+def _remember(memo: tuple, key: str | None) -> None:
+    if len(_KEYS) >= _KEYS_KEPT:
+        _KEYS.clear()
+    _KEYS[memo] = key

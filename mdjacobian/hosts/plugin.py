@@ -135,7 +135,9 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         # Remove the entries no page of this build used, so the directory holds one site's blocks.
         if self.config.enabled and getattr(self, "_cache", None) is not None and not getattr(self, "_dirty", False):
             from ..cache import cache_for
+            from .prefill import save_index
 
+            save_index()
             cache_for(self._cache).prune()
 
     def on_build_error(self, *, error: Exception) -> None:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from .fence import NAME, Settings, fence_validator, key_for
+from .fence import NAME, Settings, fence_validator, key_for, remember_key
 from .reading import fence_line, fences
 from ..errors import BlockError
 from ..options import PRESENTATION_CHOICES
@@ -62,12 +62,20 @@ def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
     from ..cache import cache_for
 
     cache = cache_for(settings.cache_dir)
+    index = _Index(cache, settings)
     todo: dict[str, Found] = {}
     for text in pages:
+        if index.known(text):
+            continue  # the same page, with the same settings, as in the last build: all its blocks are stored
+        records = []
         for found in blocks_of(text):
             key = key_for(found.source, found.given, settings, list(found.classes), found.id_value)
+            records.append((found, key))
             if key is not None and key not in todo and cache.get(key) is None:
                 todo[key] = found
+        index.add(text, records)
+    with _lock:
+        _indexes[cache] = index
     if not todo:
         return 0
 
@@ -90,7 +98,86 @@ def prefill(pages: Iterable[str], settings: Settings, jobs: int) -> int:
 
 
 _running: list[tuple[ThreadPoolExecutor, Any]] = []
+_indexes: dict[Any, _Index] = {}
 _lock = threading.Lock()
+
+
+class _Index:
+    """Which blocks each page held in the last build, stored with their entries in one file.
+
+    A page whose text is unchanged since then, under the same settings and versions (the index's
+    name is a key over both), needs neither reading for fences nor hashing per block: its entries
+    go into memory and its blocks' keys into :func:`~mdjacobian.hosts.fence.key_for`'s memory, in
+    one file read. Everything stays content-addressed: a page that renders other fences than the
+    index says simply misses, and is computed.
+    """
+
+    def __init__(self, cache: Any, settings: Settings) -> None:
+        from ..cache import block_key
+
+        self.cache = cache
+        self.settings = settings
+        self.name = block_key(index="pages", settings=settings) or ""
+        self.pages: dict[str, list] = {}
+        self.changed = False
+        found = _saved.get((cache, self.name)) or cache.read_index(self.name)
+        self.saved, self.entries = found if found is not None else ({}, {})
+
+    @staticmethod
+    def digest(text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def known(self, text: str) -> bool:
+        digest = self.digest(text)
+        records = self.saved.get(digest)
+        try:
+            if not isinstance(records, list) or any(record[4] not in self.entries for record in records):
+                return False
+            for source, items, classes, id_value, key in records:
+                remember_key(source, dict(items), self.settings, list(classes), id_value, key)
+                self.cache.memory.put(key, self.entries[key])
+                self.cache.mark_used(key)
+        except (TypeError, ValueError, IndexError):
+            return False
+        self.pages[digest] = records
+        return True
+
+    def add(self, text: str, records: list[tuple[Found, str | None]]) -> None:
+        self.changed = True
+        if any(key is None for _, key in records):
+            return  # a block with no key cannot be found again: read this page every time
+        self.pages[self.digest(text)] = [
+            [f.source, sorted(f.given.items()), list(f.classes), f.id_value, key] for f, key in records
+        ]
+
+    def save(self) -> None:
+        if not self.changed and set(self.pages) == set(self.saved):
+            return  # the same pages as the saved index says
+        entries = {}
+        for records in self.pages.values():
+            for record in records:
+                entry = self.cache.memory.get(record[4])
+                if entry is not None:
+                    entries[record[4]] = entry
+        # A page is indexed only with all its entries (a block that timed out is stored nowhere).
+        pages = {digest: records for digest, records in self.pages.items() if all(r[4] in entries for r in records)}
+        self.cache.write_index(self.name, pages, entries)
+        _saved[(self.cache, self.name)] = (pages, entries)
+
+
+_saved: dict[tuple[Any, str], tuple[dict, dict]] = {}
+"""The index each cache last saved, kept for the next build in this process (``mkdocs serve``)."""
+
+
+def save_index() -> None:
+    """After a full build: save, for each cache the prefill read, which blocks its pages held."""
+    with _lock:
+        indexes = list(_indexes.values())
+        _indexes.clear()
+    for index in indexes:
+        index.save()
 
 
 def cancel() -> None:
