@@ -2,9 +2,10 @@
 
 At random points, along random directions V, the derivative applied to V (J V, ⟨G, V⟩, uᵀ H v) is
 compared with central differences of the function, refined by Richardson extrapolation. Floats come
-first; where their rounding could hide an error (a huge constant, a very steep function) the same
-comparison is repeated in mpmath with more digits and smaller steps, so a right answer is not
-rejected and a wrong one is never accepted. A point where the function is not real and finite, or
+first, with a smaller step when the first one leaves the verdict open; where their rounding could
+hide an error (a huge constant, a very steep function) the same comparison is repeated in mpmath
+with more digits and smaller steps, so a right answer is not rejected and a wrong one is never
+accepted. A point where the function is not real and finite, or
 where a step crosses a kink of abs, max or a step function, is skipped. For symbolic sizes the whole
 comparison runs at several random concrete sizes (at least 5, different for each size name).
 
@@ -30,6 +31,11 @@ SIZE_CHOICES = (5, 6, 7, 8)
 ASSIGNMENTS = 3
 DIRECTIONS = 2
 TOLERANCE = 1e-6
+FLOAT_LEVELS = 2
+"""Levels of the comparison done in floats: the first step, then one eight times smaller, which
+settles most cases where the first step's truncation error left the verdict open."""
+LEVELS = FLOAT_LEVELS + 2
+"""Then mpmath, with 12-digit and 30-digit steps; only the last level may call a result wrong."""
 
 
 class Mismatch(BlockError):
@@ -234,18 +240,19 @@ class Prover:
             return None
         for claim in claims:
             estimate = shared
-            for level in range(3):
+            for level in range(LEVELS):
                 try:
                     if level:
-                        estimate = self._estimate(claim, values, sizes, u, w, level, scale, estimate.fscale)
+                        memo = bases if level < FLOAT_LEVELS else None
+                        estimate = self._estimate(claim, values, sizes, u, w, level, scale, estimate.fscale, memo)
                         if estimate is None:
                             return None
-                    state = self._judge(claim, estimate, level, sizes, bases if level == 0 else None)
+                    state = self._judge(claim, estimate, level, sizes, bases if level < FLOAT_LEVELS else None)
                 except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
                     return None
                 if state == "pass":
                     break
-                if state == "mismatch" and level == 2:
+                if state == "mismatch" and level == LEVELS - 1:
                     raise self._mismatch(claim, values)
             else:
                 return None
@@ -265,12 +272,12 @@ class Prover:
         """Central differences of the claim's function along u (and w), refined by Richardson extrapolation.
 
         ``bases`` keeps the function's value at the point (in floats) for the next direction."""
-        if level == 0:
+        if level < FLOAT_LEVELS:
             numbers = Numbers()
-            h = 2e-4 * scale if claim.order == 1 else 4e-3 * scale
+            h = (2e-4 * scale if claim.order == 1 else 4e-3 * scale) / 8**level
         else:
             extra = max(0, math.ceil(math.log10(max(1.0, fscale or 1.0))))
-            h_digits = 12 if level == 1 else 30
+            h_digits = 12 if level == FLOAT_LEVELS else 30
             if claim.order == 2:
                 h_digits //= 2
             numbers = Numbers(digits=30 + extra + (2 if claim.order == 1 else 3) * h_digits)
@@ -291,7 +298,7 @@ class Prover:
             out = flat(function(moved, numbers, branches, {}))
             return out, tuple((b > 0) - (b < 0) for b in branches)
 
-        if bases is not None and level == 0:
+        if bases is not None and level < FLOAT_LEVELS:
             if "base" not in bases:
                 bases["base"] = f(0)
             base, signature = bases["base"]
@@ -332,7 +339,7 @@ class Prover:
         if error <= TOLERANCE * size + 4 * e.noise and e.noise <= TOLERANCE * size:
             return "pass"
         floor = float(e.numbers.eps) * e.fscale * 1e6  # zero, to the digits the function was computed with
-        if level == 2 and size <= floor and error <= floor:
+        if level == LEVELS - 1 and size <= floor and error <= floor:
             return "pass"  # both zero, to the precision of the function's own size
         if error > 100 * e.noise + TOLERANCE * size:
             return "mismatch"

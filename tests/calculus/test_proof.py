@@ -14,7 +14,7 @@ from mdjacobian import BlockError, Limits, evaluate
 from mdjacobian.calculus import algebra as al
 from mdjacobian.calculus import chain as chain_module
 from mdjacobian.calculus import engine
-from mdjacobian.calculus.proof import Mismatch
+from mdjacobian.calculus.proof import Mismatch, Prover
 
 HERE = Limits(isolated=False)
 """Planted rules live in this process, so the blocks that must catch them are computed here too."""
@@ -69,6 +69,30 @@ def test_a_planted_wrong_component_is_caught(monkeypatch, wrong):
     monkeypatch.setattr(engine, "diff", lambda expr, variable: wrong(right(expr, variable)))
     with pytest.raises(Mismatch, match="in components disagrees with central differences of the function"):
         evaluate("f(x, y) = x^3 y + exp(x)", limits=HERE)
+
+
+STEEP = "y1(x1, x2, x3) = 4 x1^2 x2 + sin(21 x3)\ny2(x1, x2, x3) = exp(x1 x2) - 25 x3^3\ny3(x1, x2, x3) = ln(1 + x1^2) + 4 x2 x3"
+"""A block whose first step's truncation error leaves the floats unsure, so a smaller step decides."""
+
+
+@pytest.mark.parametrize(
+    "wrong", [lambda d: d * (1 + sp.Rational(1, 10**5)), lambda d: d + sp.Rational(1, 10**4)], ids=["relative-1e-5", "offset-1e-4"]
+)
+def test_a_small_error_is_caught_where_a_smaller_step_decides(monkeypatch, wrong):
+    levels = []
+    real_estimate = Prover._estimate
+
+    def estimate(self, claim, values, sizes, u, w, level, *rest):  # noqa: ANN001, ANN202
+        levels.append(level)
+        return real_estimate(self, claim, values, sizes, u, w, level, *rest)
+
+    monkeypatch.setattr(Prover, "_estimate", estimate)
+    assert evaluate(STEEP, limits=HERE).check.checked
+    assert 1 in levels  # the right answer needed the smaller step, in floats
+    right = engine.diff
+    monkeypatch.setattr(engine, "diff", lambda expr, variable: wrong(right(expr, variable)))
+    with pytest.raises(Mismatch, match="in components disagrees with central differences of the function"):
+        evaluate(STEEP, limits=HERE)
 
 
 def test_a_planted_wrong_chain_factor_is_caught(monkeypatch):
