@@ -10,6 +10,7 @@
    MathML printer (from the expression, not the TeX).
 4. Blocks at symbolic sizes (derived in matrix notation and proven at three random size
    assignments), each against the concrete 3×3 block of 1 as the baseline.
+5. A block of ``bench/site.py`` stage by stage, each stage against the whole block.
 
 Timings interleave candidate and baseline and report medians, so a busy machine slows both alike;
 the ratio is the figure to compare across machines.
@@ -133,6 +134,81 @@ def symbolic() -> None:
         print(row(label, ours, base))
 
 
+def site_block(k: int) -> str:
+    """The k-th block of bench/site.py's site (page k // 20, block k % 20): a 3 × 3 Jacobian as TeX."""
+    a, b, c = k // 20 + 2, k % 20 + 2, k // 20 + k % 20 + 3
+    return (
+        f"y1(x1, x2, x3) = {a} x1^2 x2 + sin({b} x3)\ny2(x1, x2, x3) = exp(x1 x2) - {c} x3^3\n"
+        f"y3(x1, x2, x3) = ln(1 + x1^2) + {a} x2 x3"
+    )
+
+
+def peer_functions(k: int) -> list:
+    """The same functions as :func:`site_block`, built in SymPy as the peer's block builds them."""
+    import sympy as sp
+
+    a, b, c = k // 20 + 2, k % 20 + 2, k // 20 + k % 20 + 3
+    x1, x2, x3 = (sp.Symbol(n, real=True) for n in ("x1", "x2", "x3"))
+    return [a * x1**2 * x2 + sp.sin(b * x3), sp.exp(x1 * x2) - c * x3**3, sp.log(1 + x1**2) + a * x2 * x3]
+
+
+def stages(count: int = 300) -> None:
+    """Where the site benchmark's blocks spend their time, stage by stage, in this process."""
+    import sympy as sp
+
+    from mdjacobian import Limits
+    from mdjacobian.api import derive
+    from mdjacobian.calculus.engine import Engine
+    from mdjacobian.language import read_block
+    from mdjacobian.render.html import render_html
+
+    limits = Limits(isolated=False)
+    given = {"output": "tex"}
+    labels = (
+        "read the block (language)",
+        "build the model (calculus)",
+        "components: SymPy values + derivatives",
+        "the numerical proof",
+        "render: SymPy's LaTeX printer + HTML",
+    )
+    totals = dict.fromkeys(labels, 0.0)
+    blocks = [site_block(k) for k in range(count + 20)]  # the first 20 warm up
+    for k, text in enumerate(blocks):
+        marks = [time.perf_counter()]
+        block = read_block(text, given, None, limits)
+        marks.append(time.perf_counter())
+        engine = Engine(block, limits)
+        function = engine.function()
+        parts = engine.parts(function)
+        marks.append(time.perf_counter())
+        parts, concrete = engine.components(function, parts)
+        marks.append(time.perf_counter())
+        engine.prove(function, parts, None, sp.ImmutableMatrix(sp.Matrix.hstack(*concrete["numerator"])))
+        marks.append(time.perf_counter())
+        if k >= 20:
+            for label, begin, end in zip(labels, marks, marks[1:]):
+                totals[label] += end - begin
+    # Rendering needs a whole derivation: made here, outside the timing.
+    derivations = [derive(text, given, None, limits) for text in blocks[20:]]
+    start = time.perf_counter()
+    for derivation in derivations:
+        render_html(derivation, classes=[], id_value="")
+    totals[labels[-1]] = time.perf_counter() - start
+    sp.core.cache.clear_cache()  # the peer starts as cold as the blocks did
+    x = [sp.Symbol(n, real=True) for n in ("x1", "x2", "x3")]
+    start = time.perf_counter()
+    for k in range(20, count + 20):
+        sp.latex(sp.Matrix(peer_functions(k)).jacobian(x))
+    peer = (time.perf_counter() - start) / count
+    whole = sum(totals.values()) / count
+    print(f"\n5. where a block of bench/site.py spends its time (this process, {count} different blocks), mean per block")
+    print(row("the whole block, stage by stage", whole, whole))
+    for label in labels:
+        print(row(label, totals[label] / count, whole))
+    print(row("for scale: the peer's block (SymPy jacobian + latex)", peer, whole))
+
+
 if __name__ == "__main__":
     main()
     symbolic()
+    stages()
