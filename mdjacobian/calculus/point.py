@@ -149,7 +149,8 @@ def prove_at(
     compiled = [compile_sympy(f) for f in functions]
     entries = [[compile_sympy(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
     exact = {s.name: compile_sympy(v) for s, v in point.items()}
-    others = sorted({s.name for f in functions for s in f.free_symbols} - set(exact))
+    # A variable may appear in no function (wrt: z, for functions of x and y): it needs a value too.
+    others = sorted(({s.name for f in functions for s in f.free_symbols} | {v.name for v in variables}) - set(exact))
     verdict = "pass"
     for digits, step in LEVELS:
         numbers = Numbers(digits=digits)

@@ -99,3 +99,14 @@ def test_a_scalar_that_depends_on_the_variables_expands_over_a_vector():
         point = dict(zip(x, (sp.Rational(3, 2), -2, sp.Rational(1, 3), 5, -1)))
         got = result.at_sizes(n=5).subs(point)
         assert all(abs(sp.N(g - e.subs(point), 30)) < 1e-25 for g, e in zip(got, expected))
+
+
+@pytest.mark.parametrize(
+    ("given", "value"),
+    [({"wrt": "y, z", "at": "x = 1, y = 2"}, [[3, 0]]), ({"wrt": "z", "at": "x = 1, y = 2"}, [[0]])],
+)
+def test_a_variable_no_function_uses_has_a_value_at_the_point(given, value):
+    """wrt: z for a function of x and y, with a point: the value's proof gave z no value (KeyError)."""
+    result = evaluate("f(x, y) = 3x^2 y", **given)
+    assert result.check.checked
+    assert result.value == sp.Matrix(value)
