@@ -306,7 +306,7 @@ class Cache:
             return work()
         with self._lock:
             pending = self._pending.pop(key, None)
-        found = pending.result() if pending is not None else self.get(key)
+        found = _awaited(pending) if pending is not None else self.get(key)
         if found is None:
             found = self.outcome(key, work)
         if isinstance(found, BlockError):
@@ -447,6 +447,16 @@ class Cache:
                 except OSError:
                     pass
         return removed
+
+
+def _awaited(outcome: Future[str | BlockError]) -> str | BlockError | None:
+    """What a background computation gave; None when it was cancelled before it started."""
+    from concurrent.futures import CancelledError
+
+    try:
+        return outcome.result()
+    except CancelledError:
+        return None
 
 
 _CACHES: dict[str | None, Cache] = {}

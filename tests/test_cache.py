@@ -525,3 +525,21 @@ def test_mkdocs_other_settings_make_another_index(tmp_path):
     mkdocs_build(config_file)
     (after,) = index_files(directory)
     assert after != before
+
+
+def test_compute_awaits_a_block_being_computed_and_computes_a_cancelled_one():
+    from concurrent.futures import Future
+
+    store = Cache()
+    done, cancelled = Future(), Future()
+    done.set_result("<p>from the background</p>")
+    cancelled.cancel()
+    store.expect("a" * 64, done)
+    store.expect("b" * 64, cancelled)
+    assert store.compute("a" * 64, lambda: "<p>again</p>") == "<p>from the background</p>"
+    assert store.compute("b" * 64, lambda: "<p>computed here</p>") == "<p>computed here</p>"
+    failed = Future()
+    failed.set_result(LimitError("took longer than the time limit of 1 s", limit="timeout"))
+    store.expect("c" * 64, failed)
+    with pytest.raises(LimitError, match="time limit"):
+        store.compute("c" * 64, lambda: "<p>not asked</p>")

@@ -5,9 +5,9 @@ compared with central differences of the function, refined by Richardson extrapo
 first, with a smaller step when the first one leaves the verdict open; where their rounding could
 hide an error (a huge constant, a very steep function) the same comparison is repeated in mpmath
 with more digits and smaller steps, so a right answer is not rejected and a wrong one is never
-accepted. A point where the function is not real and finite, or
-where a step crosses a kink of abs, max or a step function, is skipped. For symbolic sizes the whole
-comparison runs at several random concrete sizes (at least 5, different for each size name).
+accepted. A point where the function is not real and finite, or where a step crosses a kink of
+abs, max or a step function, is skipped. For symbolic sizes the whole comparison runs at several
+random concrete sizes (at least 5, different for each size name).
 
 Points and directions come from a generator seeded by the block, so a page builds the same each time.
 """

@@ -187,10 +187,10 @@ _KEYS_KEPT = 8192
 def key_for(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> str | None:
     """The cache key of a block as this host renders it; remembered, since a site build asks twice
     (once to fill the cache in parallel, once to render the page)."""
-    from ..cache import block_key, recipe
+    from ..cache import block_key
 
     try:
-        memo: tuple | None = (source, tuple(sorted(given.items())), settings, tuple(classes), id_value, recipe())
+        memo: tuple | None = _memo(source, given, settings, classes, id_value)
         found = _KEYS.get(memo)  # type: ignore[arg-type]
     except TypeError:  # an unhashable option value
         memo, found = None, None
@@ -206,12 +206,19 @@ def key_for(source: str, given: dict[str, Any], settings: Settings, classes: lis
 
 def remember_key(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str, key: str) -> None:
     """Note the key :func:`key_for` gave this block in an earlier build of the same settings and versions."""
-    from ..cache import recipe
-
     try:
-        _remember((source, tuple(sorted(given.items())), settings, tuple(classes), id_value, recipe()), key)
+        _remember(_memo(source, given, settings, classes, id_value), key)
     except TypeError:
         pass
+
+
+def _memo(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> tuple:
+    """What :func:`key_for` remembers a key under; hashing it raises TypeError for an unhashable option."""
+    from ..cache import recipe
+
+    memo = (source, tuple(sorted(given.items())), settings, tuple(classes), id_value, recipe())
+    hash(memo)
+    return memo
 
 
 def _remember(memo: tuple, key: str | None) -> None:
