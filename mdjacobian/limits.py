@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import math
 import sys
 import threading
@@ -119,6 +118,8 @@ class _TimeUp(BaseException):
 
 
 def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
+    import ctypes  # only for a watchdog that fires: importing it costs every build a few milliseconds
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else ctypes.c_void_p(0)
     )

@@ -5,7 +5,6 @@ This module is free of SymPy so that hosts can validate fence-line options cheap
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from collections.abc import Iterable, Mapping
@@ -65,6 +64,8 @@ class Presentation:
 
 def suggest(word: str, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for a near miss, else an empty string."""
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -137,8 +137,8 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             from ..cache import cache_for
             from .prefill import save_index
 
-            save_index()
-            cache_for(self._cache).prune()
+            if save_index():
+                cache_for(self._cache).prune()
 
     def on_build_error(self, *, error: Exception) -> None:
         # A page stopped the build (fail_fast, an interrupt): the blocks of the pages after it are not needed.

@@ -152,9 +152,10 @@ class _Index:
             [f.source, sorted(f.given.items()), list(f.classes), f.id_value, key] for f, key in records
         ]
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Save the index when the site's pages changed; returns whether they had."""
         if not self.changed and set(self.pages) == set(self.saved):
-            return  # the same pages as the saved index says
+            return False  # the same pages as the saved index says
         entries = {}
         for records in self.pages.values():
             for record in records:
@@ -165,19 +166,24 @@ class _Index:
         pages = {digest: records for digest, records in self.pages.items() if all(r[4] in entries for r in records)}
         self.cache.write_index(self.name, pages, entries)
         _saved[(self.cache, self.name)] = (pages, entries)
+        return True
 
 
 _saved: dict[tuple[Any, str], tuple[dict, dict]] = {}
 """The index each cache last saved, kept for the next build in this process (``mkdocs serve``)."""
 
 
-def save_index() -> None:
-    """After a full build: save, for each cache the prefill read, which blocks its pages held."""
+def save_index() -> bool:
+    """After a full build: save, for each cache the prefill read, which blocks its pages held.
+
+    Returns False when no page changed since the index was saved: the build used the very entries
+    the last one kept, and there is nothing to prune.
+    """
     with _lock:
         indexes = list(_indexes.values())
         _indexes.clear()
-    for index in indexes:
-        index.save()
+    changed = [index.save() for index in indexes]
+    return not indexes or any(changed)
 
 
 def cancel() -> None:
