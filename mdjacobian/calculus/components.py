@@ -306,7 +306,8 @@ def compile_sympy(expr: sp.Basic) -> Callable[[Mapping[str, Any], Numbers, list]
         from fractions import Fraction
 
         value = Fraction(p, q)
-        return lambda values, N, branches: N.number(value)
+        as_float = p / q
+        return lambda values, N, branches: as_float if N.digits is None else N.number(value)
     if isinstance(expr, sp.Float):
         text = str(expr)
         return lambda values, N, branches: N.convert(float(text) if N.digits is None else text)

@@ -239,6 +239,7 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
     definitions: list[Definition] = []
     seen: dict[str, int] = {}
     used: dict[str, tuple[int, str]] = {}
+    uses: dict[str, list[str]] = {}  # the names each definition uses, in order of first use
     owner: dict[str, str] = {}  # f2 -> f, for a definition f = [.., ..]
     for statement in statements:
         try:
@@ -252,7 +253,7 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
             if statement.name in seen:
                 raise BlockError(f"'{statement.name}' is already defined on line {seen[statement.name]}")
             later = {s.name for s in statements if s.line >= statement.line}
-            names = ast.names(expr)
+            names = uses[statement.name] = ast.names(expr)
             for name in names:
                 if owner.get(name, name) in later:
                     where = "itself" if name == statement.name else f"'{name}', defined on a later line"
@@ -275,13 +276,13 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
 
     if not definitions:
         raise BlockError("the block defines no function; write one such as f(x, y) = 3x^2 y")
-    referenced = {owner.get(name, name) for d in definitions for name in ast.names(d.expr)}
+    referenced = {owner.get(name, name) for d in definitions for name in uses[d.name]}
     intermediates = tuple(d.name for d in definitions if d.name in referenced)
     outputs = tuple(d.name for d in definitions if d.name not in referenced)
     if len(outputs) > limits.max_functions:
         raise LimitError(f"more than {limits.max_functions} functions in one block", limit="max_functions")
 
-    free = sorted({n for d in definitions for n in ast.names(d.expr)} - defined - set(owner) - CONSTANTS, key=natural_key)
+    free = sorted({n for d in definitions for n in uses[d.name]} - defined - set(owner) - CONSTANTS, key=natural_key)
     wrt = _wrt(options, declarations, definitions, free)
     for name in wrt:
         try:
