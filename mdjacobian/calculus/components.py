@@ -306,8 +306,11 @@ def compile_sympy(expr: sp.Basic) -> Callable[[Mapping[str, Any], Numbers, list]
         from fractions import Fraction
 
         value = Fraction(p, q)
-        as_float = p / q
-        return lambda values, N, branches: as_float if N.digits is None else N.number(value)
+        try:
+            as_float: float | None = p / q
+        except OverflowError:  # too large for a float: evaluating it in floats fails as it always did
+            as_float = None
+        return lambda values, N, branches: as_float if N.digits is None and as_float is not None else N.number(value)
     if isinstance(expr, sp.Float):
         text = str(expr)
         return lambda values, N, branches: N.convert(float(text) if N.digits is None else text)
