@@ -8,11 +8,13 @@ value), at first and second order.
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mdjacobian.calculus.components import derivative, diff
+from mdjacobian.calculus.components import compile_sympy, derivative, diff
+from mdjacobian.calculus.numeric import Numbers
 
 X, Y, Z = sp.symbols("x y z", real=True)
 
@@ -99,3 +101,11 @@ def test_a_variable_equal_to_the_expressions_symbol_but_not_the_same_object():
     for variable in (sp.Symbol("x", real=True), sp.Symbol("y", real=True)):
         assert variable is not X and variable is not Y
         assert derivative(expr, variable) == sp.diff(expr, variable) != 0
+
+
+def test_a_constant_too_large_for_a_float_compiles_and_fails_only_in_floats():
+    huge = sp.Integer(12345678901234567890) ** 40
+    value = compile_sympy(huge * X)  # building the closure does not turn the constant into a float
+    with pytest.raises(OverflowError):
+        value({"x": 2.0}, Numbers(), [])
+    assert value({"x": 2}, Numbers(digits=900), []) == 2 * huge
