@@ -17,7 +17,7 @@ import sympy as sp
 
 from . import nodes as n
 from .guard import build
-from .numeric import Invalid, Numbers, Unevaluable
+from .numeric import Invalid, Numbers, Unevaluable, constant
 
 Value = Any  # a SymPy scalar or ImmutableMatrix
 
@@ -305,12 +305,8 @@ def compile_sympy(expr: sp.Basic) -> Callable[[Mapping[str, Any], Numbers, list]
         p, q = int(expr.p), int(expr.q)
         from fractions import Fraction
 
-        value = Fraction(p, q)
-        try:
-            as_float: float | None = p / q
-        except OverflowError:  # too large for a float: evaluating it in floats fails as it always did
-            as_float = None
-        return lambda values, N, branches: as_float if N.digits is None and as_float is not None else N.number(value)
+        number = constant(Fraction(p, q))
+        return lambda values, N, branches: number(N)
     if isinstance(expr, sp.Float):
         text = str(expr)
         return lambda values, N, branches: N.convert(float(text) if N.digits is None else text)

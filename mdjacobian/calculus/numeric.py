@@ -48,6 +48,16 @@ def vector(values: list) -> Arr:
     return Arr(len(values), 1, list(values))
 
 
+def constant(value: Fraction) -> Callable[[Numbers], Any]:
+    """An exact constant in whichever numbers a call uses; its float is worked out once, when it has one
+    (a constant too large for a float fails in floats only, when evaluated, as any overflow does)."""
+    try:
+        as_float: float | None = value.numerator / value.denominator
+    except OverflowError:
+        as_float = None
+    return lambda N: as_float if N.digits is None and as_float is not None else N.number(value)
+
+
 class Numbers:
     """Arithmetic in one number system: ``Numbers()`` for floats, ``Numbers(digits)`` for mpmath."""
 
@@ -273,9 +283,8 @@ class Compiler:
     def _compile(self, node: n.Node) -> Closure:  # noqa: C901 - one branch per node type
         sizes = self.sizes
         if isinstance(node, n.Number):
-            value = node.value
-            as_float = value.numerator / value.denominator
-            return lambda V, N, B, S: as_float if N.digits is None else N.number(value)
+            number = constant(node.value)
+            return lambda V, N, B, S: number(N)
         if isinstance(node, n.Var):
             name = node.name
             if name in self.definitions:
