@@ -311,7 +311,29 @@ HOST_JS = r"""async () => {
     return {box: box(e), borderLeft: cs.borderLeftWidth, borderColor: cs.borderLeftColor,
             background: cs.backgroundColor, text: e.textContent};
   });
-  return {maths, errors, rawTex: /\\(begin|frac|left)/.test(document.body.innerText),
+  // Parentheses round flat content, as in ∂(f, g): their height against the letters', and the gap
+  // between each and what it holds (a stretched fence is taller, with a wide box).
+  const tall = 'mfrac, mtable, msqrt, mroot, munder, mover, munderover';
+  const isMo = (e, t) => e.localName === 'mo' && e.textContent.trim() === t;
+  const r = e => e.getBoundingClientRect();
+  const glyph = e => { const g = document.createRange(); g.selectNodeContents(e); return g.getBoundingClientRect().width; };
+  const parens = [...document.querySelectorAll('.jacobian mo')].filter(o => isMo(o, '(')).flatMap(open => {
+    const kids = [...open.parentElement.children], inner = [];
+    let depth = 0;
+    for (const e of kids.slice(kids.indexOf(open) + 1)) {
+      if (isMo(e, '(')) depth++;
+      if (isMo(e, ')') && depth-- === 0) {
+        if (!inner.length || inner.some(k => k.matches(tall) || k.querySelector(tall))) return [];
+        const letters = Math.max(...inner.map(k => r(k).height));
+        return [{text: [open, ...inner, e].map(k => k.textContent).join(''), ratio: r(open).height / letters,
+                 gap: Math.max(Math.min(...inner.map(k => r(k).left)) - r(open).right + r(open).width - glyph(open),
+                               r(e).left - Math.max(...inner.map(k => r(k).right)) + r(e).width - glyph(e))}];
+      }
+      inner.push(e);
+    }
+    return [];
+  });
+  return {maths, errors, parens, rawTex: /\\(begin|frac|left)/.test(document.body.innerText),
           fonts: [...document.fonts].map(f => ({family: f.family.replace(/^"|"$/g, ''), status: f.status}))};
 }"""
 
