@@ -300,6 +300,75 @@ def check_reader(site_dir, out_dir, *, modes=("desktop", "phone", "desktop-dark"
     return results
 
 
+# Runs in any host's page: each block's maths and each error box, as a reader sees them.
+HOST_JS = r"""async () => {
+  await document.fonts.ready;
+  const box = e => { const r = e.getBoundingClientRect(); return {w: r.width, h: r.height}; };
+  const maths = [...document.querySelectorAll('.jacobian math')].map(m => ({
+    box: box(m), fontFamily: getComputedStyle(m).fontFamily, display: m.getAttribute('display')}));
+  const errors = [...document.querySelectorAll('.jacobian-error')].map(e => {
+    const cs = getComputedStyle(e);
+    return {box: box(e), borderLeft: cs.borderLeftWidth, borderColor: cs.borderLeftColor,
+            background: cs.backgroundColor, text: e.textContent};
+  });
+  // Parentheses round flat content, as in ∂(f, g): their height against the letters', and the gap
+  // between each and what it holds (a stretched fence is taller, with a wide box).
+  const tall = 'mfrac, mtable, msqrt, mroot, munder, mover, munderover';
+  const isMo = (e, t) => e.localName === 'mo' && e.textContent.trim() === t;
+  const r = e => e.getBoundingClientRect();
+  const glyph = e => { const g = document.createRange(); g.selectNodeContents(e); return g.getBoundingClientRect().width; };
+  const parens = [...document.querySelectorAll('.jacobian mo')].filter(o => isMo(o, '(')).flatMap(open => {
+    const kids = [...open.parentElement.children], inner = [];
+    let depth = 0;
+    for (const e of kids.slice(kids.indexOf(open) + 1)) {
+      if (isMo(e, '(')) depth++;
+      if (isMo(e, ')') && depth-- === 0) {
+        if (!inner.length || inner.some(k => k.matches(tall) || k.querySelector(tall))) return [];
+        const letters = Math.max(...inner.map(k => r(k).height));
+        return [{text: [open, ...inner, e].map(k => k.textContent).join(''), ratio: r(open).height / letters,
+                 gap: Math.max(Math.min(...inner.map(k => r(k).left)) - r(open).right + r(open).width - glyph(open),
+                               r(e).left - Math.max(...inner.map(k => r(k).right)) + r(e).width - glyph(e))}];
+      }
+      inner.push(e);
+    }
+    return [];
+  });
+  return {maths, errors, parens, rawTex: /\\(begin|frac|left)/.test(document.body.innerText),
+          fonts: [...document.fonts].map(f => ({family: f.family.replace(/^"|"$/g, ''), status: f.status}))};
+}"""
+
+
+def check_host_page(root, page, shot, *, chromium="/usr/bin/chromium", width=900):
+    """Open ``page`` (a path under ``root``, served from 127.0.0.1) as a reader would, and measure it.
+
+    Returns HOST_JS's measurements plus ``external`` (requests that would have left 127.0.0.1,
+    blocked), ``js_errors``, and ``used``: the platform fonts Chromium drew the first block's operators
+    and fences with. A full-page PNG goes to ``shot``.
+    """
+    root = Path(root).resolve()
+    with _browser(root, chromium) as (browser, base):
+        ctx = browser.new_context(viewport={"width": width, "height": 800})
+        external = []
+
+        def _route(route, request):
+            if request.url.startswith((base + "/", "data:", "blob:")):
+                return route.continue_()
+            external.append(request.url)
+            return route.abort()
+
+        ctx.route("**/*", _route)
+        tab = ctx.new_page()
+        js_errors = []
+        tab.on("pageerror", lambda e: js_errors.append(str(e)))
+        tab.goto(f"{base}/{page}", wait_until="load")
+        measured = tab.evaluate(HOST_JS)
+        Path(shot).parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(shot), full_page=True)
+        used = _used_fonts(tab, ".jacobian mo") if measured["maths"] else []
+        ctx.close()
+    return {**measured, "external": external, "js_errors": js_errors, "used": used}
+
+
 def bracket_ratios(report):
     """[(page, mode, rows, cols, min(fence h)/table h)] for every fenced table - handy in tests."""
     out = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import time
@@ -101,3 +102,16 @@ def test_formatting_is_under_the_time_limit(capsys):
     assert time.perf_counter() - start < 0.5 + 5  # generous slack for a busy machine
     if status:
         assert "time limit of 0.5 s" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    printed = capsys.readouterr().out
+    assert printed == f"mdjacobian {version('mdjacobian')}\n"
+    # ... which is the version the project declares
+    declared = re.search(r'^version = "([^"]+)"', (Path(__file__).parent.parent / "pyproject.toml").read_text(), re.M)
+    assert declared and printed.split()[1] == declared.group(1)

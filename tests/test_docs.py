@@ -140,3 +140,9 @@ def test_fence_reader_skips_nested_source_examples(tmp_path):
     assert [f.language for f in found] == ["markdown", "jacobian"]
     assert found[1].body == "f(x, y) = x y"
     assert fence_options(found[1].info) == {"layout": "denominator"}
+
+
+def test_the_home_page_opens_every_example_on_its_result():
+    shown = [f for f in fences(DOCS / "index.md") if f.language == "jacobian"]
+    assert shown, "the home page shows no block"
+    assert not [f.id() for f in shown if 'source="tabbed-left"' in f.info or "source: tabbed-left" in f.body]

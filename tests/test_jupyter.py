@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -115,6 +116,20 @@ def executed():
     # allow_errors=False: a cell that raised would fail here with its traceback.
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute()
     return [cell.outputs for cell in nb.cells]
+
+
+def test_loading_the_extension_styles_the_notebook(executed):
+    import base64
+    import re
+
+    (output,) = executed[0]
+    assert output.output_type == "display_data" and list(output.data) == ["text/html"]
+    style = output.data["text/html"]
+    assert style.startswith('<style id="mdjacobian-style">') and ".jacobian-error {" in style
+    # the font travels inside the notebook: offline, and in the HTML nbconvert makes of it
+    (font,) = re.findall(r'url\("data:font/otf;base64,([A-Za-z0-9+/=]+)"\)', style)
+    assets = Path(mdjacobian.__file__).parent / "assets"
+    assert base64.b64decode(font) == (assets / "latinmodern-math.otf").read_bytes()
 
 
 def test_magic_cell_shows_mathml(executed):

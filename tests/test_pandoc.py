@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import mdjacobian
 from mdjacobian.hosts import pandoc as pandoc_filter
 
 from .needs import BIN, need, need_command
@@ -65,6 +66,7 @@ def documented(tmp_path_factory) -> Path:
 
 def test_html_with_mathml(documented):
     html = (documented / "notes.html").read_text(encoding="utf-8")
+    # The package's HTML, as an MkDocs page shows it: its MathML, its caption, the proof's verdict.
     assert html.count('<div class="jacobian">') == 2
     assert html.count('<math display="block"') == 2
     assert "\\frac{\\partial f}{\\partial x} &amp; \\frac{\\partial g}{\\partial x}" in html  # show="full"
@@ -72,7 +74,9 @@ def test_html_with_mathml(documented):
         assert html.count(cell) == 2
     assert "2 × 2 Jacobian, numerator layout" in html
     assert "2 × 2 Jacobian, denominator layout" in html
-    assert '<span class="jacobian-shape">' in html
+    assert html.count('<p class="jacobian-shape">') == 2 and "jacobian-check-passed" in html
+    # pandoc's own MathML would stretch the parentheses of ∂(f, g) into tall ones
+    assert '<mo stretchy="true" form="prefix">(</mo>' not in html
     assert "<code" not in html  # no block was left as code
 
 
@@ -145,11 +149,11 @@ class _Stream:
         self.buffer = io.BytesIO(data)
 
 
-def filter_in_process(monkeypatch, capsys, document: object) -> tuple[int, str, str]:
+def filter_in_process(monkeypatch, capsys, document: object, writer: str = "latex") -> tuple[int, str, str]:
     stdout = _Stream()
     monkeypatch.setattr("sys.stdin", _Stream(json.dumps(document).encode("utf-8")))
     monkeypatch.setattr("sys.stdout", stdout)
-    status = pandoc_filter.main(["html"])
+    status = pandoc_filter.main([writer])
     return status, stdout.buffer.getvalue().decode("utf-8"), capsys.readouterr().err
 
 
@@ -178,6 +182,20 @@ def test_walk_reaches_blocks_in_any_container_and_leaves_others(monkeypatch, cap
     math = div["c"][1][0]["c"][0]
     assert math == {"t": "Math", "c": [{"t": "DisplayMath"}, r"\frac{\partial f}{\partial x} = 2 x"]}
     assert result["blocks"][2]["c"][1]["c"][0]["t"] == "Div"  # inside a footnote
+
+
+def test_html_writers_get_the_package_html_and_others_maths(monkeypatch, capsys):
+    blocks = [code_block("f = x^2", ["jacobian", "wide"]), code_block("f = x^2\noutput: tex", ["jacobian"])]
+    document = {"pandoc-api-version": [1, 23, 1], "meta": {}, "blocks": blocks}
+    status, out, _ = filter_in_process(monkeypatch, capsys, document, writer="html5")
+    assert status == 0
+    html, tex = json.loads(out)["blocks"]
+    assert html["t"] == "RawBlock" and html["c"][0] == "html"
+    assert html["c"][1] == mdjacobian.evaluate("f = x^2").to_html(classes=["wide"], id_value="id1")
+    assert tex["t"] == "Div" and tex["c"][1][0]["c"][0]["t"] == "Math"  # output: tex is the writer's maths
+    for writer in ("latex", "docx", "epub3"):
+        _, out, _ = filter_in_process(monkeypatch, capsys, document, writer=writer)
+        assert [b["t"] for b in json.loads(out)["blocks"]] == ["Div", "Div"], writer
 
 
 @pytest.mark.parametrize(

@@ -190,19 +190,20 @@ def latex(good) -> Path:
     return tex
 
 
-def test_rst_page_becomes_math_nodes(html):
+def test_rst_page_is_mathml_without_a_script(html):
     out, _ = html
     page = (out / "page.html").read_text(encoding="utf-8")
-    # The site default (denominator) applies to the first block: MathJax display maths.
+    # The site default (denominator) applies to the first block: the package's MathML.
+    assert '<div class="jacobian">' in page
+    assert "2 × 2 Jacobian, denominator layout" in page
+    # The second block asked for TeX: Sphinx's math nodes, which the extension renders as MathML too.
     assert '<div class="jacobian docutils container">' in page
-    assert '<div class="math notranslate nohighlight">' in page
-    assert html_escape_tex(TRANSPOSED_TEX) in page
-    assert '<p class="jacobian-shape">2 × 2 Jacobian, denominator layout ✓ checked</p>' in page
-    assert "mathjax" in page  # Sphinx loads MathJax for pages with maths
-    # The second block asked for MathML: the package's HTML, with its point value.
-    assert page.count('<math display="block">') == 2
-    assert CELL in page
-    assert "2 × 2 Jacobian, numerator layout" in page
+    assert '<div class="math notranslate nohighlight"' in page
+    assert '<p class="jacobian-shape">2 × 2 Jacobian, numerator layout ✓ checked</p>' in page
+    assert page.count("<math") == 3 and CELL in page  # one equation, then two: the matrix and its value
+    shown = re.sub(r"<annotation.*?</annotation>", "", page, flags=re.S)
+    assert "\\begin{matrix}" not in shown and "\\frac" not in shown  # no TeX left for a script to typeset
+    assert "mathjax" not in page.lower()  # no script, no CDN: the page reads the same offline
     assert "_static/mdjacobian/mdjacobian.css" in page
     assert (out / "_static" / "mdjacobian" / "latinmodern-math.otf").exists()
     assert "jacobian-error" not in page
@@ -211,7 +212,7 @@ def test_rst_page_becomes_math_nodes(html):
 def test_myst_page_directive_and_plain_fence(html):
     out, _ = html
     page = (out / "myst.html").read_text(encoding="utf-8")
-    assert page.count('<div class="jacobian docutils container">') == 2
+    assert page.count('<div class="jacobian">') == 2
     # show: full writes the matrix of partials before the result
     assert html_escape_tex(r"\frac{\partial f}{\partial x} & \frac{\partial g}{\partial x}") in page
     # the plain fence, with its fence-line option, is a directive, not highlighted code
@@ -224,8 +225,8 @@ def test_blocks_in_admonitions_and_lists(html):
     out, _ = html
     for name in ("nested.html", "nested-myst.html"):
         page = (out / name).read_text(encoding="utf-8")
-        assert re.search(r'<div class="admonition note">.*?<div class="jacobian docutils container">', page, re.S), name
-        assert re.search(r"<li>.*?<div class=\"jacobian docutils container\">.*?</li>", page, re.S), name
+        assert re.search(r'<div class="admonition note">.*?<div class="jacobian">', page, re.S), name
+        assert re.search(r"<li>.*?<div class=\"jacobian\">.*?</li>", page, re.S), name
         assert page.count(html_escape_tex(MATRIX_TEX)) + page.count(html_escape_tex(TRANSPOSED_TEX)) == 2, name
 
 
@@ -242,7 +243,7 @@ def test_latex_builder_typesets_the_matrix(latex):
     assert "\\begin{equation*}" in tex
     assert TRANSPOSED_TEX in tex
     assert MATRIX_TEX in tex
-    # The MathML block falls back to maths outside HTML, its value at the point included.
+    # The MathML block falls back to maths outside HTML; the TeX one has its value at the point.
     assert r"\left[\begin{matrix}12 & 3 \\ 2 & 1024\end{matrix}\right]" in tex
     assert "2 × 2 Jacobian, denominator layout" in tex
 
@@ -304,3 +305,69 @@ def test_directive_option_and_block_line_may_not_both_set_one(broken):
     line = (source / "twice.rst").read_text(encoding="utf-8").splitlines().index("   layout: denominator") + 1
     expected = f"{source / 'twice.rst'}:{line}: WARNING: jacobian block: line 2: option 'layout' is set both"
     assert expected in done.stderr, done.stderr
+
+
+PROSE_RST = r"""
+Prose
+=====
+
+Inline :math:`\frac{1}{2} x^2` and a numbered equation:
+
+.. math::
+   :label: quadratic
+
+   f(x) = a x^2 + b x + c
+
+Two lines, aligned:
+
+.. math::
+
+   a &= b \\
+   c &= d
+
+.. jacobian::
+   :output: tex
+
+   f(x, y) = 3x^2 y
+
+See :eq:`quadratic`.
+"""
+UNKNOWN = r"And a formula no converter knows: :math:`\nosuchcommand x`."
+
+
+def test_prose_maths_is_mathml_unless_the_site_chooses_mathjax(tmp_path):
+    (tmp_path / "mine").mkdir()
+    source = project(tmp_path / "mine", 'extensions = ["mdjacobian.sphinx"]\n', {"prose.rst": PROSE_RST + "\n" + UNKNOWN + "\n"})
+    done = sphinx_build(source, tmp_path / "mine" / "html")
+    assert done.returncode != 0  # -W: the formula that cannot be converted is a warning at its line
+    line = (PROSE_RST + "\n" + UNKNOWN).splitlines().index(UNKNOWN) + 1
+    assert f"prose.rst:{line}: WARNING: could not convert the formula '\\\\nosuchcommand x' to MathML" in done.stderr, done.stderr
+    page = (tmp_path / "mine" / "html" / "prose.html").read_text(encoding="utf-8")
+    assert "mathjax" not in page.lower()
+    assert '<span class="math notranslate nohighlight"><math><semantics><mrow><mfrac><mn>1</mn><mn>2</mn></mfrac>' in page
+    assert '<span class="eqno">(1)' in page and 'href="#equation-quadratic"' in page
+    assert page.count('<math display="block">') == 3  # the equation, the two aligned lines, the block
+    assert re.search(r"<mtd[^>]*><mi>a</mi></mtd><mtd[^>]*><mo>=</mo><mi>b</mi></mtd>", page), "the lines are not aligned"
+    assert '<span class="math notranslate nohighlight">\\nosuchcommand x</span>' in page  # left as TeX
+
+    # A site that keeps MathJax: prose maths and the output: tex block wait for it; default blocks do not.
+    conf = 'extensions = ["mdjacobian.sphinx"]\nhtml_math_renderer = "mathjax"\n'
+    (tmp_path / "mathjax").mkdir()
+    source = project(tmp_path / "mathjax", conf, {"prose.rst": PROSE_RST, "page.rst": snippet("page.rst")})
+    assert_built(sphinx_build(source, tmp_path / "mathjax" / "html"))
+    page = (tmp_path / "mathjax" / "html" / "prose.html").read_text(encoding="utf-8")
+    assert "mathjax" in page and "<math" not in page
+    assert "\\(\\frac{1}{2} x^2\\)" in page
+    blocks = (tmp_path / "mathjax" / "html" / "page.html").read_text(encoding="utf-8")
+    assert blocks.count('<div class="jacobian">') == 1 and html_escape_tex(TRANSPOSED_TEX) not in blocks.split("<annotation")[0]
+    assert "mathjax" in blocks  # the output: tex block
+
+
+def test_another_maths_renderer_is_left_alone(tmp_path):
+    # imgmath registers a renderer: Sphinx would refuse to choose among three, so the extension does not add one.
+    conf = 'extensions = ["sphinx.ext.imgmath", "mdjacobian.sphinx"]\n'
+    source = project(tmp_path, conf, {"page.rst": "Page\n====\n\n.. jacobian::\n\n   f(x, y) = 3x^2 y\n"})
+    done = sphinx_build(source, tmp_path / "html")
+    assert_built(done)
+    page = (tmp_path / "html" / "page.html").read_text(encoding="utf-8")
+    assert '<div class="jacobian">' in page and "<math" in page

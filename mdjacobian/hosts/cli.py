@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from .. import workers
 from ..api import derive
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--timeout", type=_seconds, help="seconds the computation may take; 0 for no limit (default: 10)")
     parser.add_argument("--cache-dir", metavar="DIR", help="keep results in DIR and reuse them when the same block is asked again")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('mdjacobian')}")
     return parser
 
 

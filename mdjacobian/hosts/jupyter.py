@@ -8,12 +8,16 @@ The cell is a block; options go on the magic line, as on a Markdown fence line::
 
 The cell's value is the :class:`~mdjacobian.Result`, which a notebook shows as its maths. A bad block
 (or a bad option) shows the error box and a one-line message in the cell's output, not a traceback.
+Loading the extension also puts the package's stylesheet, with the math font inside it, in that
+cell's output, so the notebook and the HTML nbconvert makes of it look like an MkDocs page, offline.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import shlex
+from pathlib import Path
 from typing import Any
 
 from ..errors import BlockError
@@ -21,6 +25,9 @@ from ..limits import Limits
 from ..options import OPTION_NAMES
 
 MAGIC = "jacobian"
+ASSETS = Path(__file__).parent.parent / "assets"
+FONT_URL = 'url("latinmodern-math.otf")'
+"""How the stylesheet names the math font beside it; a notebook gets the font itself in its place."""
 
 
 class _Arguments(argparse.ArgumentParser):
@@ -75,6 +82,19 @@ def _show_error(error: BlockError) -> None:
     display({"text/plain": f"jacobian: {error}", "text/html": render_error(error)}, raw=True)
 
 
+def notebook_stylesheet() -> str:
+    """The package's stylesheet with the math font embedded, for a notebook, which has no folder to load it from."""
+    css = (ASSETS / "mdjacobian.css").read_text(encoding="utf-8")
+    if FONT_URL not in css:
+        raise RuntimeError(f"mdjacobian.css no longer names the font as {FONT_URL}")
+    font = base64.b64encode((ASSETS / "latinmodern-math.otf").read_bytes()).decode("ascii")
+    return css.replace(FONT_URL, f'url("data:font/otf;base64,{font}")')
+
+
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the ``%%jacobian`` cell magic."""
+    """Register the ``%%jacobian`` cell magic, and style the notebook's blocks and error boxes."""
+    from IPython.display import display
+
     ipython.register_magic_function(jacobian, magic_kind="cell", magic_name=MAGIC)
+    if getattr(ipython, "kernel", None) is not None:  # a notebook's kernel, not a terminal
+        display({"text/html": f'<style id="mdjacobian-style">\n{notebook_stylesheet()}</style>'}, raw=True)

@@ -2,10 +2,12 @@
 
 pandoc hands a JSON filter the document's AST on standard input and reads the changed AST back.
 Every ``jacobian`` code block (```` ```jacobian ```` or ```` ```{.jacobian layout="denominator"} ````,
-attributes being block options) becomes a ``Div`` of class ``jacobian`` holding one paragraph of
-display maths per equation and a caption paragraph, so each pandoc writer typesets the maths its own
-way (MathML, MathJax, LaTeX, Word equations). A bad block is reported on standard error, naming the
-block, and becomes an error paragraph in the document; the rest of the document is untouched.
+attributes being block options) becomes, for HTML writers, the package's own HTML (the MathML an
+MkDocs page shows, with its caption), and for every other writer a ``Div`` of class ``jacobian``
+holding one paragraph of display maths per equation and a caption paragraph, which the writer
+typesets its own way (LaTeX, Word equations, EPUB's MathML). A block with ``output: tex`` is maths
+for every writer. A bad block is reported on standard error, naming the block, and becomes an error
+paragraph in the document; the rest of the document is untouched.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ MIN_API = (1, 17)
 """The oldest pandoc-api-version (pandoc 2.0) whose JSON has the shape read and written here."""
 POSITION = "data-pos"
 """The attribute pandoc's ``+sourcepos`` extension adds; a position, not a block option."""
+HTML_WRITERS = ("html", "html4", "html5")
+"""The output formats that get the package's HTML; pandoc names the format as the filter's argument."""
 
 Node = dict[str, Any]
 
@@ -62,9 +66,10 @@ def _is_jacobian(node: Node) -> bool:
 class Filter:
     """Turns the ``jacobian`` code blocks of one document into maths, counting them for messages."""
 
-    def __init__(self, limits: Limits, errors: TextIO) -> None:
+    def __init__(self, limits: Limits, errors: TextIO, html: bool = False) -> None:
         self.limits = limits
         self.errors = errors
+        self.html = html
         self.count = 0
         self.failed = 0
 
@@ -92,6 +97,9 @@ class Filter:
             self.failed += 1
             self.report(error, text, position)
             return _div(identifier, ["jacobian-error", *classes], self.error_blocks(error))
+        if self.html and result.output == "mathml":
+            # pandoc's own MathML stretches every parenthesis; the package's is the one MkDocs pages show.
+            return {"t": "RawBlock", "c": ["html", result.to_html(classes=classes, id_value=identifier)]}
         maths = [_para([{"t": "Math", "c": [{"t": "DisplayMath"}, tex]}]) for tex in result.equations]
         caption = _para([_span("jacobian-shape", _inlines(caption_line(result)))])
         return _div(identifier, [CLASS, *classes], [*maths, caption])
@@ -133,13 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description="A pandoc JSON filter that computes jacobian code blocks: pandoc --filter mdjacobian-pandoc",
     )
-    parser.add_argument("format", nargs="?", help="the output format, which pandoc passes to every filter (unused)")
+    parser.add_argument("format", nargs="?", help="the output format, which pandoc passes to every filter")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Filter one pandoc JSON document from standard input to standard output."""
-    _parser().parse_args(argv)
+    arguments = _parser().parse_args(argv)
     try:
         document = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -150,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = ".".join(map(str, version)) if version else "none"
         print(f"{PROGRAM}: needs pandoc 2.0 or newer (pandoc-api-version 1.17 and up, found {found})", file=sys.stderr)
         return 1
-    blocks = Filter(Limits(), sys.stderr)
+    blocks = Filter(Limits(), sys.stderr, html=arguments.format in HTML_WRITERS)
     document["blocks"] = blocks.walk(document["blocks"])
     sys.stdout.buffer.write(json.dumps(document, ensure_ascii=False).encode("utf-8"))
     return 0

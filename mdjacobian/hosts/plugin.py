@@ -2,11 +2,13 @@
 
 It adds the ``mdjacobian`` extension with the plugin's settings, ships the stylesheet and the math
 font, names the page in block warnings, and turns the page's Arithmatex TeX into MathML so prose
-formulas and blocks look the same.
+formulas and blocks look the same. Under ``mkdocs serve`` a bad block never stops the server: its
+error box is in the page and its warning in the terminal, and only ``mkdocs build`` fails on it.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import CountHandler, get_relative_url
 
 from .fence import current_page, logger, page_errors_url
 from ..limits import check_timeout
@@ -55,6 +57,21 @@ class _Jobs(c.BaseConfigOption[int]):
         return value
 
 
+class _Uncounted(logging.Filter):
+    """Keeps mdjacobian's page warnings out of ``strict``'s count while serving, and counts them itself."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.logger_name = name
+        self.seen = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == self.logger_name:
+            self.seen += 1
+            return False
+        return True
+
+
 class JacobianConfig(base.Config):
     """The plugin's options."""
 
@@ -69,7 +86,7 @@ class JacobianConfig(base.Config):
     timeout = _Seconds(default=10.0)
     """Seconds one block may take; 0 turns the limit off."""
     fail_fast = c.Type(bool, default=False)
-    """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``)."""
+    """Stop the build at the first bad block (e.g. ``fail_fast: !ENV [CI, false]``); ``mkdocs serve`` never stops."""
     cache = c.Type(bool, default=True)
     """Keep rendered blocks, so that a block already built with the same text and settings is not computed again."""
     jobs = _Jobs()
@@ -105,6 +122,8 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             settings.update(caching)
         config.mdx_configs[name] = {**caching, **config.mdx_configs.get(name, {}), **settings}
         final = config.mdx_configs[name]
+        if self._serving:
+            final["fail_fast"] = False  # the server shows the bad block in its page and keeps serving
         # The directory this build's blocks go to, whichever configuration named it; pruned after the build.
         self._cache = (final.get("cache_dir") or None) if final.get("cache", True) else None
         config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
@@ -122,16 +141,41 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
                 raise PluginError(f"mdjacobian: cache_dir {self.config.cache_dir!r} must not be inside {setting} ({inside})")
         return {"cache": True, "cache_dir": str(directory)}
 
+    @property
+    def _serving(self) -> bool:
+        """Whether this process is ``mkdocs serve`` (not ``serve --clean``, which MkDocs runs as a build)."""
+        return getattr(self, "_command", None) == "serve"
+
     def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._command = command
         self._dirty = dirty  # a dirty build renders only some pages: it must not prune the others' entries
 
     def on_pre_build(self, *, config: Any) -> None:
+        if self.config.enabled and self._serving:
+            self._uncount()
         if self.config.enabled and getattr(self, "_cache", None) is not None:
             from ..cache import cache_for
 
             cache_for(self._cache).start_build()
 
+    def _uncount(self) -> None:
+        """Under ``serve``, keep block warnings out of ``strict``'s count, so a bad block does not stop the server.
+
+        MkDocs counts warnings for ``strict`` with a handler it adds to the ``mkdocs`` logger for
+        each build; the warnings still reach the terminal through MkDocs' other handlers.
+        """
+        self._uncounted = _Uncounted(logger().name)
+        for handler in logging.getLogger("mkdocs").handlers:
+            if isinstance(handler, CountHandler):
+                handler.addFilter(self._uncounted)
+
     def on_post_build(self, *, config: Any) -> None:
+        uncounted = getattr(self, "_uncounted", None)
+        if self.config.enabled and uncounted is not None and uncounted.seen:
+            logger().info(
+                "mdjacobian: %d warning(s) above show in the pages; the server keeps serving, and 'mkdocs build --strict' fails on them",
+                uncounted.seen,
+            )
         # Remove the entries no page of this build used, so the directory holds one site's blocks.
         if self.config.enabled and getattr(self, "_cache", None) is not None and not getattr(self, "_dirty", False):
             from ..cache import cache_for

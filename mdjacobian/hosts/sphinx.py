@@ -1,10 +1,12 @@
 """The Sphinx extension: ``extensions = ["mdjacobian.sphinx"]`` adds a ``jacobian`` directive.
 
 It works in reStructuredText (``.. jacobian::``) and in MyST Markdown (```` ```{jacobian} ````, or
-```` ```jacobian ```` with ``myst_fence_as_directive = ["jacobian"]``). A block becomes Sphinx's own
-``math_block`` nodes, which every builder typesets its own way (MathJax, imgmath, LaTeX), or, with
-``output: mathml``, the package's MathML for HTML builders. A bad block is a Sphinx warning at the
-document line it is on (so ``-W`` fails the build) and an error box in the page.
+```` ```jacobian ```` with ``myst_fence_as_directive = ["jacobian"]``). In HTML a block is the
+package's MathML, which needs no script and no network; every other builder (LaTeX and PDF among
+them) gets Sphinx's own ``math_block`` nodes, as do HTML builders with ``output: tex``. Unless the
+site chose another, the extension is also Sphinx's HTML maths renderer: prose ``:math:`` and
+``.. math::`` become MathML at build time instead of waiting for MathJax from a CDN. A bad block is a
+Sphinx warning at the document line it is on (so ``-W`` fails the build) and an error box in the page.
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt"
 STATIC_DIR = "mdjacobian"
 """Where the stylesheet and the math font go under ``_static`` in HTML output."""
 
-DEFAULT_OUTPUT = "tex"
-"""Sphinx's math nodes unless a site or block asks for MathML."""
+DEFAULT_OUTPUT = "mathml"
+"""The package's MathML in HTML, Sphinx's math nodes elsewhere, unless a site or block asks for ``tex``."""
+
+RENDERER = "mdjacobian"
+"""The name of the HTML maths renderer the extension registers (``html_math_renderer``)."""
 
 _FENCE_OPTION = re.compile(r"""\s*([A-Za-z_][\w-]*)=(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 
@@ -162,6 +167,47 @@ class JacobianDirective(SphinxDirective):
 
 def _check_config(app: Sphinx, config: Config) -> None:
     settings(config)
+    # Become the HTML maths renderer where the site left the choice to Sphinx and no other extension
+    # offers one (Sphinx picks the one renderer besides MathJax), or where the site names it.
+    offered = set(app.registry.html_inline_math_renderers) - {"mathjax"}
+    if config.html_math_renderer == RENDERER or (config.html_math_renderer is None and not offered):
+        app.add_html_math_renderer(RENDERER, (_visit_math, None), (_visit_math_block, None))
+
+
+def _mathml(translator: Any, node: nodes.Element, tex: str, display: bool) -> str:
+    """A formula as MathML, or, when it cannot be converted, its TeX and a warning at its line."""
+    from ..render.mathml import prose_to_mathml
+
+    try:
+        return prose_to_mathml(tex, display)
+    except BlockError as first:
+        if display and "\\\\" in tex and "\\begin" not in tex:  # several lines: align them, as MathJax would
+            try:
+                return prose_to_mathml(f"\\begin{{aligned}}{tex}\\end{{aligned}}", display)
+            except BlockError:
+                pass
+        logger.warning("could not convert the formula %r to MathML: %s", tex, first, location=node, type="mdjacobian", subtype="math")
+        return translator.encode(tex)
+
+
+def _visit_math(self: Any, node: nodes.math) -> None:
+    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+    self.body.append(_mathml(self, node, node.astext(), display=False) + "</span>")
+    raise nodes.SkipNode
+
+
+def _visit_math_block(self: Any, node: nodes.math_block) -> None:
+    from sphinx.locale import _
+    from sphinx.util.math import get_node_equation_number
+
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node["number"]:
+        self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+        self.add_permalink_ref(node, _("Link to this equation"))
+        self.body.append("</span>")
+    parts = [part for part in node.astext().split("\n\n") if part.strip()]
+    self.body.append("".join(_mathml(self, node, part.strip(), display=True) for part in parts) + "</div>\n")
+    raise nodes.SkipNode
 
 
 def _add_stylesheet(app: Sphinx) -> None:

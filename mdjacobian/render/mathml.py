@@ -156,22 +156,26 @@ def arithmatex_to_mathml(page: str, on_error: Callable[[str, BlockError], None] 
     as TeX and reported through ``on_error``.
     """
 
-    from math_core import LatexError
 
     def convert(m: re.Match[str]) -> str:
         tex = html.unescape(m.group("tex")).strip()
-        display = m.group("open") == "\\["
         try:
-            _check_prose(tex)
-            mathml = _convert(tex, display)
+            mathml = prose_to_mathml(tex, display=m.group("open") == "\\[")
         except BlockError as exc:
             if on_error:
                 on_error(tex if len(tex) <= 80 else tex[:77] + "...", exc)
             return m.group(0)
-        except LatexError as exc:
-            if on_error:
-                on_error(tex, BlockError(str(exc).strip()))
-            return m.group(0)
         return f'<{m.group("tag")} class="arithmatex">{mathml}</{m.group("tag")}>'
 
     return _ARITHMATEX.sub(convert, page)
+
+
+def prose_to_mathml(tex: str, display: bool) -> str:
+    """One formula of a page's prose as a ``<math>`` element; BlockError when it cannot be converted."""
+    from math_core import LatexError
+
+    _check_prose(tex)
+    try:
+        return _convert(tex, display)
+    except LatexError as exc:
+        raise BlockError(str(exc).strip()) from None
