@@ -27,6 +27,8 @@ class Declaration:
     rows: Size
     cols: Size
     line: int
+    symmetric: bool = False
+    """Declared ``in Sym(n)``: a symmetric matrix, one free entry per pair (S12 = S21)."""
 
     @property
     def shape(self) -> tuple[Size, Size]:
@@ -83,6 +85,8 @@ class Block:
     option_lines: tuple[tuple[str, int, str], ...] = ()
     """Options set by block lines: (key, line number, line text)."""
     source: str = ""
+    constants: tuple[str, ...] = ()
+    """Names the block uses but does not differentiate by, read as constants (``a`` in ``f(x) = a x^2``)."""
 
     def definition(self, name: str) -> Definition:
         return next(d for d in self.definitions if d.name == name)

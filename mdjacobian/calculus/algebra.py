@@ -22,6 +22,7 @@ from .nodes import (
     SCALAR,
     Add,
     Apply,
+    Constant,
     Det,
     Diag,
     DiagPart,
@@ -45,6 +46,7 @@ from .nodes import (
     Sum,
     Trace,
     Transpose,
+    Var,
     Vec,
     Zero,
     shape_text,
@@ -197,7 +199,8 @@ def _combine_scalars(scalars: list[Node]) -> tuple[Fraction, list[Node]]:
             c, rest = coefficient(value)
             coeff *= c
             if rest is not None:
-                out.extend(rest.args if isinstance(rest, Mul) else (rest,))
+                # A scalar made of vectors (xᵀy) is one factor: never splice its vectors in among the scalars.
+                out.extend(rest.args if isinstance(rest, Mul) and not rest.matrices else (rest,))
         else:
             out.append(value)
     return coeff, out
@@ -427,6 +430,8 @@ def power(base: Node, exponent: Node) -> Node:
         return Power((base, exponent), (), SCALAR)
     if is_number(base, 1):
         return base
+    if isinstance(base, Constant) and base.name == "e":
+        return apply("exp", exponent)
     if isinstance(base, (Ones,)):
         return base
     if is_zero(base) and isinstance(exponent, Number) and exponent.value > 0:
@@ -462,8 +467,12 @@ def transpose(a: Node) -> Node:
         return a
     if isinstance(a, Transpose):
         return a.args[0]
-    if isinstance(a, (Identity, Diag)):
+    if isinstance(a, (Identity, Diag)) or isinstance(a, Var) and a.symmetric:
         return a
+    if isinstance(a, Inverse):  # A⁻ᵀ = (Aᵀ)⁻¹, which is A⁻¹ again for a symmetric A
+        inner = transpose(a.args[0])
+        if inner == a.args[0]:
+            return a
     if isinstance(a, Zero):
         return Zero(_swap(a.shape))
     if isinstance(a, Ones):
@@ -472,6 +481,9 @@ def transpose(a: Node) -> Node:
         return mul(*a.scalars, *(transpose(m) for m in reversed(a.matrices)))
     if isinstance(a, Kron):
         return kron(transpose(a.args[0]), transpose(a.args[1]))
+    if type(a).__name__ == "Commutation":
+        m, k = a.data
+        return commutation(k, m)
     if isinstance(a, Add):
         flipped = [transpose(t) for t in a.args]
         if Add(tuple(flipped), (), a.shape[::-1]) == Add(a.args, (), a.shape[::-1]):
@@ -685,10 +697,11 @@ def norm(a: Node, p: int = 2) -> Node:
 
 
 def softmax(z: Node) -> Node:
+    """softmax of a column; of a matrix, of each of its rows."""
     if z.is_scalar:
         return ONE_N
-    if not z.is_column:
-        raise BlockError(f"softmax() takes a column vector, not a {shape_text(z.shape)} value")
+    if z.is_row:
+        raise BlockError(f"softmax() takes a column vector or a matrix, not a {shape_text(z.shape)} value")
     return Softmax((z,), (), z.shape)
 
 
@@ -715,6 +728,15 @@ def kron(a: Node, b: Node) -> Node:
     if is_zero(a) or is_zero(b):
         return Zero((a.rows * b.rows, a.cols * b.cols))
     return Kron((a, b), (), (a.rows * b.rows, a.cols * b.cols))
+
+
+def commutation(m: Dim, n: Dim) -> Node:
+    """K_{m,n}, with K vec(A) = vec(Aᵀ) for an m × n matrix A; the identity when A is a vector."""
+    if m.is_one or n.is_one:
+        return Identity(m * n)
+    from .nodes import Commutation
+
+    return Commutation(m, n)
 
 
 def vec(a: Node) -> Node:

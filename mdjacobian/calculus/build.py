@@ -14,29 +14,68 @@ from dataclasses import dataclass, field
 
 from ..errors import BlockError, LimitError
 from ..language import syntax as ast
+from ..language.grammar import IDENTITY_NAME as _IDENTITY
 from ..limits import Limits
 from ..model import Block, Declaration
 from . import algebra as al
 from .guard import unreal, written
-from .nodes import Constant, Dim, Entry, Node, Number, SizeValue, Stack, Undefined, Var, shape_text
+from .nodes import (
+    ONE,
+    UNSIZED,
+    Constant,
+    Dim,
+    Entry,
+    Identity,
+    Node,
+    Number,
+    Ones,
+    SizeValue,
+    Stack,
+    Undefined,
+    Var,
+    Zero,
+    shape_text,
+)
+from .operators import OPERATORS
 
 _SCALAR_FUNCTIONS = {
     "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan", "sinh", "cosh", "tanh",
     "exp", "log", "sqrt", "abs", "sign", "sigmoid",
 }
 _ENTRY = re.compile(r"([A-Za-z][A-Za-z0-9_]*?)([0-9]+)")
+_UNSIZED_I = "the size of I cannot be told from what is around it here: write I_n (n a size of the block) or I_3"
 
 
 def describe(node: Node) -> str:
     """How a value is named in messages: "a scalar", "a 3-vector", "a 2×3 matrix"."""
     if node.is_scalar:
         return "a scalar"
+    if unsized(node):
+        return "the identity I"
     rows, cols = node.shape
     if cols.is_one:
         return f"a {rows}-vector"
     if rows.is_one:
         return f"a transposed {cols}-vector"
     return f"a {rows}×{cols} matrix"
+
+
+def unsized(node: Node) -> bool:
+    """True for an expression made of ``I`` whose size nothing has fixed yet (I, λ I, I + I)."""
+    return node.rows == UNSIZED
+
+
+def resize(node: Node, side: Dim) -> Node:
+    """``node`` with every identity (and ones or zeros) of unfixed size made ``side`` × ``side``."""
+    if not unsized(node):
+        return node
+    if isinstance(node, Identity):
+        return Identity(side)
+    if isinstance(node, Ones):
+        return Ones((side, side))
+    if isinstance(node, Zero):
+        return Zero((side, side))
+    return rebuild(node, tuple(resize(a, side) for a in node.args))
 
 
 def shape_of(declaration: Declaration) -> tuple[Dim, Dim]:
@@ -126,6 +165,8 @@ def rebuild(node: Node, args: tuple[Node, ...]) -> Node:
         return al.stack(list(args), node.data[0])
     if kind is n.Cases:
         return al.cases(*args)
+    if kind is n.Op:
+        return OPERATORS[node.data[0]].build(*args)
     single: dict[type, Callable[..., Node]] = {
         n.Transpose: al.transpose, n.Inverse: al.inverse, n.Det: al.det, n.LogDet: al.logdet,
         n.Trace: al.trace, n.Diag: al.diag, n.DiagPart: al.diag_part, n.Sum: al.total,
@@ -161,9 +202,12 @@ def check_size(node: Node, limits: Limits) -> Node:
 class Builder:
     """Turns the syntax tree of one definition into a matrix expression."""
 
-    def __init__(self, model: Model, limits: Limits) -> None:
+    def __init__(self, model: Model, limits: Limits, variables: frozenset[str] = frozenset()) -> None:
         self.model = model
         self.limits = limits
+        self.variables = variables
+        """Names the block makes variables (declared, parameters, ``wrt``): never read as e, I or a size."""
+        self.sizes = frozenset(model.block.sizes) if model.block is not None else frozenset()
         self._lowering = None
 
     def real(self, node: Node, where: ast.Expr, fn: str, args: list[Node]) -> Node:
@@ -213,11 +257,40 @@ class Builder:
         symbols = self.model.symbols
         if name in symbols:
             return symbols[name]
+        if name not in self.variables:
+            implicit = self._implicit(name, node)
+            if implicit is not None:
+                return implicit
         entry = self._entry(name, node)
         if entry is not None:
             return entry
         symbols[name] = Var(name)
         return symbols[name]
+
+    def _implicit(self, name: str, node: ast.Name) -> Node | None:
+        """e, I, I_n and size names, where the block does not make them variables."""
+        if name == "e":
+            return Constant("e")
+        if name == "I":
+            return Identity(UNSIZED)
+        if name in self.sizes:
+            return al.size_value(Dim.of(name))
+        m = _IDENTITY.fullmatch(name)
+        if m is None:
+            return None
+        side = m.group(1)
+        if side.isdigit():
+            if int(side) == 0 or int(side) > self.limits.max_variables:
+                raise self.fail(f"'{name}' would be an identity matrix of size {side}", node)
+            return Identity(Dim(int(side)))
+        if side not in self.sizes:
+            known = ", ".join(sorted(self.sizes)) or "none declared"
+            raise self.fail(
+                f"'{name}' would be the identity matrix of size {side}, but {side} is not a size of this block "
+                f"(sizes: {known}); declare '{name}' if it is a scalar",
+                node,
+            )
+        return Identity(Dim.of(side))
 
     def _entry(self, name: str, node: ast.Name) -> Node | None:
         """x2 for x in R^3, W12 for W in R^(2x3); an error for an entry of a symbolic size."""
@@ -244,6 +317,9 @@ class Builder:
             i, j = int(digits), 1
         elif len(digits) == 2:
             i, j = int(digits[0]), int(digits[1])
+            if isinstance(owner, Var) and owner.symmetric:
+                if i > j:
+                    raise self.fail(f"'{name}' is '{stem}{j}{i}': {stem} is symmetric, so write its entries with i ≤ j", node)
         else:
             return None
         if not (1 <= i <= rows.value and 1 <= j <= cols.value):
@@ -261,10 +337,9 @@ class Builder:
     def _binary(self, node: ast.Binary) -> Node:
         a, b = self.build(node.left), self.build(node.right)
         op = node.op
+        a, b = self._fit(a, b, op, node)
         if op in "+-":
-            a, b = self._expand(a, b), self._expand(b, a)
-            if a.shape != b.shape:
-                raise self.fail(f"'{op}' needs equal shapes: {describe(a)} and {describe(b)}", node)
+            a, b = self._elementwise_pair(a, b, op, node)
             return self.located(al.add if op == "+" else al.sub, node, a, b)
         if op == "*":
             if a.is_scalar or b.is_scalar or a.cols == b.rows:
@@ -281,22 +356,59 @@ class Builder:
             self._nonzero(b, node)
             return self.real(self.located(al.divide, node, a, b), node, "/", [a, b])
         if op == ".*":
-            a, b = self._expand(a, b), self._expand(b, a)
-            if a.shape != b.shape:
-                raise self.fail(f"'.*' needs equal shapes: {describe(a)} and {describe(b)}", node)
+            a, b = self._elementwise_pair(a, b, op, node)
             return self.located(al.hadamard, node, a, b)
         if op == "./":
-            a, b = self._expand(a, b), self._expand(b, a)
-            if a.shape != b.shape:
-                raise self.fail(f"'./' needs equal shapes: {describe(a)} and {describe(b)}", node)
+            a, b = self._elementwise_pair(a, b, op, node)
             self._nonzero(b, node)
             return self.located(al.divide, node, a, b)
+        if unsized(a) or unsized(b):
+            raise self.fail(_UNSIZED_I, node)
         return self._dot(a, b, node)
+
+    def _fit(self, a: Node, b: Node, op: str, where: ast.Expr) -> tuple[Node, Node]:
+        """Give an ``I`` written without a size the size its neighbour in ``op`` needs."""
+        if unsized(a) == unsized(b) or (a.is_scalar or b.is_scalar):
+            return a, b
+        sized = b if unsized(a) else a
+        if op == "*":
+            return (resize(a, b.rows), b) if unsized(a) else (a, resize(b, a.cols))
+        if op == "·":
+            raise self.fail(_UNSIZED_I, where)
+        if sized.rows != sized.cols:
+            raise self.fail(f"'{op}' between the identity I and {describe(sized)}, which is not square", where)
+        return (resize(a, b.rows), b) if unsized(a) else (a, resize(b, a.rows))
+
+    def _elementwise_pair(self, a: Node, b: Node, op: str, where: ast.Expr) -> tuple[Node, Node]:
+        """Both sides of an entry-by-entry operation at one shape: a scalar fills the other's shape,
+        and a vector whose length is a matrix's number of columns is added to each of its rows (𝟏bᵀ),
+        as NumPy and PyTorch broadcast."""
+        a, b = self._expand(a, b), self._expand(b, a)
+        a, b = self._broadcast(a, b), self._broadcast(b, a)
+        if a.shape != b.shape:
+            hint = ""
+            matrix, vector = (a, b) if a.is_matrix else (b, a)
+            if matrix.is_matrix and (vector.is_column or vector.is_row):
+                hint = (
+                    f"; a vector meets each row of a matrix when its length is the number of columns ({matrix.cols})"
+                )
+            raise self.fail(f"'{op}' needs equal shapes: {describe(a)} and {describe(b)}{hint}", where)
+        return a, b
 
     def _expand(self, a: Node, other: Node) -> Node:
         """Scalar expansion: a scalar meeting a vector or matrix stands for that many copies of itself."""
         if a.is_scalar and not other.is_scalar:
             return al.mul(a, al.ones(other.shape))
+        return a
+
+    def _broadcast(self, a: Node, other: Node) -> Node:
+        """A k-vector (or a 1 × k row) meeting an N × k matrix: the matrix 𝟏aᵀ, a in every row."""
+        if not other.is_matrix or a.shape == other.shape:
+            return a
+        if a.is_column and a.rows == other.cols:
+            return al.mul(Ones((other.rows, ONE)), al.transpose(a))
+        if a.is_row and a.cols == other.cols:
+            return al.mul(Ones((other.rows, ONE)), a)
         return a
 
     def _nonzero(self, divisor: Node, where: ast.Expr) -> None:
@@ -314,13 +426,17 @@ class Builder:
 
     def _power(self, node: ast.Power) -> Node:
         base = self.build(node.base)
-        if isinstance(node.exponent, ast.Name) and node.exponent.name == "T" and not base.is_scalar:
+        if isinstance(node.exponent, ast.Name) and node.exponent.name == "T" and not base.is_scalar and not node.elementwise:
             return al.transpose(base)
         exponent = self.build(node.exponent)
-        if not base.is_scalar or not exponent.is_scalar:
+        if unsized(base) or unsized(exponent):
+            raise self.fail(_UNSIZED_I, node)
+        if node.elementwise and not exponent.is_scalar:
+            return self._exponential(base, exponent, node)
+        if not exponent.is_scalar or not (base.is_scalar or node.elementwise):
             raise self.fail(
                 f"'^' needs scalars, not {describe(base)} and {describe(exponent)}; "
-                "write x^T to transpose or x .* x for an element-wise square",
+                "write x.^2 for an element-wise power or x^T to transpose",
                 node,
             )
         if isinstance(exponent, Number) and abs(exponent.value) > self.limits.max_exponent:
@@ -339,6 +455,17 @@ class Builder:
             )
         return self.real(self.located(al.power, node, base, exponent), node, "^", [base, exponent])
 
+    def _exponential(self, base: Node, exponent: Node, node: ast.Power) -> Node:
+        """``b .^ x`` for an array x: exp(x log b) entry by entry, for e or a positive number b."""
+        if isinstance(base, Constant) and base.name == "e":
+            return al.apply("exp", exponent)
+        if isinstance(base, Number) and base.value > 0:
+            return al.apply("exp", al.mul(al.apply("log", base), exponent))
+        raise self.fail(
+            f"'.^' with {describe(exponent)} as the exponent needs e or a positive number as the base, not {describe(base)}",
+            node,
+        )
+
     def _transpose(self, node: ast.Transpose) -> Node:
         operand = self.build(node.operand)
         if operand.is_scalar:
@@ -356,6 +483,8 @@ class Builder:
     def _call(self, node: ast.Call) -> Node:
         name = node.name
         args = [self.build(a) for a in node.args]
+        if any(unsized(a) for a in args):
+            raise self.fail(_UNSIZED_I, node)
         if name in _SCALAR_FUNCTIONS or name in ("ln", "Heaviside", "atan2", "max", "min"):
             return self.real(self._elementwise(name, args, node), node, name, args)
         one = args[0]
@@ -371,10 +500,19 @@ class Builder:
             if name == "norm1" and not one.is_column:
                 raise self.fail("norm1() takes a column vector", node)
             return al.norm(one, 1 if name == "norm1" else 2)
-        if name == "softmax":
-            if not one.is_column:
-                raise self.fail(f"softmax() takes a column vector, not {describe(one)}", node)
-            return al.softmax(one)
+        if name in ("mean", "var"):
+            if one.is_scalar:
+                raise self.fail(f"{name}() takes a vector or a matrix", node)
+            return mean(one) if name == "mean" else variance(one)
+        if name in ("softmax", "logsoftmax", "logsumexp"):
+            if one.is_scalar or one.is_row:
+                raise self.fail(f"{name}() takes a column vector or a matrix (row by row), not {describe(one)}", node)
+            if name == "softmax":
+                return al.softmax(one)
+            lse = OPERATORS["logsumexp"].build(one)
+            if name == "logsumexp":
+                return lse
+            return al.sub(one, al.mul(lse, Ones((ONE, one.cols)) if one.is_matrix else Ones(one.shape)))
         if name == "diag":
             if one.is_column:
                 return al.diag(one)
@@ -415,14 +553,16 @@ def build_model(block: Block, limits: Limits) -> Model:
     """Build every definition of ``block`` as a matrix expression, in order."""
     model = Model(block)
     for declaration in block.declarations:
-        model.symbols[declaration.name] = Var(declaration.name, shape_of(declaration))
-    builder = Builder(model, limits)
+        model.symbols[declaration.name] = Var(declaration.name, shape_of(declaration), declaration.symmetric)
+    variables = {d.name for d in block.declarations} | set(block.wrt)
+    variables |= {p for d in block.definitions for p in d.params or ()}
+    builder = Builder(model, limits, frozenset(variables))
     with al.number_limit(limits.max_number_digits, limits.max_exponent):
         for definition in block.definitions:
             try:
                 node = check_size(builder.build(definition.expr), limits)
-                if not (node.is_scalar or node.is_column):
-                    raise BlockError(f"a function must be a scalar or a column vector, not {describe(node)}")
+                if unsized(node):
+                    raise BlockError(_UNSIZED_I)
             except BlockError as exc:
                 raise exc.at(definition.line, definition.text) from None
             model.definitions[definition.name] = node
@@ -431,6 +571,17 @@ def build_model(block: Block, limits: Limits) -> Model:
         if name not in model.symbols:
             model.symbols[name] = Var(name)
     return model
+
+
+def mean(a: Node) -> Node:
+    """mean(a): the sum of the entries over their number."""
+    return al.mul(al.power(al.size_value(a.rows * a.cols), al.MINUS_ONE), al.total(a))
+
+
+def variance(a: Node) -> Node:
+    """var(a): the mean squared distance of the entries from their mean (dividing by their number)."""
+    centred = al.sub(a, al.mul(mean(a), Ones(a.shape)))
+    return mean(al.power(centred, al.number(2)))
 
 
 def numeric_value(node: ast.Expr, limits: Limits) -> Node:

@@ -18,6 +18,7 @@ import sympy as sp
 from . import nodes as n
 from .guard import build
 from .numeric import Invalid, Numbers, Unevaluable, constant
+from .operators import operator
 
 Value = Any  # a SymPy scalar or ImmutableMatrix
 
@@ -34,12 +35,14 @@ def entry_name(name: str, i: int, j: int | None = None) -> str:
     return f"{name}{i}{j}" if i < 10 and j < 10 else f"{name}{i}_{j}"
 
 
-def variable_value(name: str, rows: int, cols: int) -> Value:
-    """The SymPy value of a variable of concrete size."""
+def variable_value(name: str, rows: int, cols: int, symmetric: bool = False) -> Value:
+    """The SymPy value of a variable of concrete size; a symmetric one has one symbol per pair (S12 = S21)."""
     if rows == cols == 1:
         return symbol(name)
     if cols == 1:
         return sp.ImmutableMatrix([symbol(entry_name(name, i)) for i in range(1, rows + 1)])
+    if symmetric:
+        return sp.ImmutableMatrix(rows, cols, lambda i, j: symbol(entry_name(name, min(i, j) + 1, max(i, j) + 1)))
     return sp.ImmutableMatrix(
         rows, cols, [symbol(entry_name(name, i, j)) for i in range(1, rows + 1) for j in range(1, cols + 1)]
     )
@@ -180,14 +183,14 @@ class Lowering:
         if isinstance(node, n.Var):
             if node.name in self.definitions:
                 return lo(self.definitions[node.name])
-            return variable_value(node.name, *self.dims(node))
+            return variable_value(node.name, *self.dims(node), node.symmetric)
         if isinstance(node, n.Entry):
             name, i, j, matrix = node.data
             if name in self.definitions:
                 return lo(self.definitions[name])[i - 1, j - 1]
             return symbol(entry_name(name, i, j) if matrix else entry_name(name, i))
         if isinstance(node, n.Constant):
-            return sp.pi
+            return sp.E if node.name == "e" else sp.pi
         if isinstance(node, n.SizeValue):
             return sp.Integer(node.dim.at(self.sizes))
         if isinstance(node, n.Identity):
@@ -196,6 +199,10 @@ class Lowering:
             return sp.ImmutableMatrix(sp.zeros(*self.dims(node)))
         if isinstance(node, n.Ones):
             return sp.ImmutableMatrix(sp.ones(*self.dims(node)))
+        if isinstance(node, n.Commutation):
+            m, k = (side.at(self.sizes) for side in node.sides)
+            ones = {(j + k * i, i + m * j) for i in range(m) for j in range(k)}
+            return sp.ImmutableMatrix(m * k, m * k, lambda r, c: 1 if (r, c) in ones else 0)
         if isinstance(node, n.Differential):
             raise Unevaluable("a differential")
         args = [lo(a) for a in node.args]
@@ -246,9 +253,13 @@ class Lowering:
                 return sp.Add(*[sp.Abs(e) for e in a])
             return sp.sqrt(sp.Add(*[e**2 for e in a]))
         if isinstance(node, n.Softmax):
-            exps = [sp.exp(e) for e in a]
-            total = sp.Add(*exps)
-            return sp.ImmutableMatrix([e / total for e in exps])
+            rows = [list(a)] if a.cols == 1 else [list(a.row(i)) for i in range(a.rows)]
+            entries = []
+            for row in rows:
+                exps = [sp.exp(e) for e in row]
+                total = sp.Add(*exps)
+                entries.extend(e / total for e in exps)
+            return sp.ImmutableMatrix(a.rows, a.cols, entries)
         if isinstance(node, n.Inner):
             return sp.Add(*[x * y for x, y in zip(a, rest[0])])
         if isinstance(node, n.Kron):
@@ -258,6 +269,8 @@ class Lowering:
             return sp.ImmutableMatrix(sp.kronecker_product(sp.Matrix(a), sp.Matrix(b)))
         if isinstance(node, n.Vec):
             return sp.ImmutableMatrix([a[i, j] for j in range(a.cols) for i in range(a.rows)])
+        if isinstance(node, n.Op):
+            return operator(node).lower(node, args)
         if isinstance(node, n.Cases):
             step = sp.Heaviside(a, 0)
             active = rest[0]

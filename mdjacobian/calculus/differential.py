@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from . import algebra as al
+from .operators import operator
 from .nodes import (
     LEAVES,
+    ONE,
     Add,
     Apply,
     Cases,
@@ -32,6 +34,7 @@ from .nodes import (
     Node,
     Norm,
     Ones,
+    Op,
     Power,
     Softmax,
     Stack,
@@ -83,6 +86,13 @@ def _partials(fn: str, args: tuple[Node, ...]) -> list[Node | None]:
         "sigmoid": lambda: al.hadamard(al.apply("sigmoid", x), al.sub(one, al.apply("sigmoid", x))),
     }
     return [table[fn]()]
+
+
+def _minus_row_means(s: Node, dz: Node) -> Node:
+    """dZ − ((S ⊙ dZ) 𝟏) 𝟏ᵀ: each row of dZ less its mean weighted by the same row of S."""
+    ones = Ones((s.cols, ONE))
+    weighted = al.mul(al.hadamard(s, dz), ones)
+    return al.sub(dz, al.mul(weighted, al.transpose(ones)))
 
 
 def _inner_product(a: Node, b: Node) -> Node:
@@ -179,6 +189,9 @@ class Differentiator:
             return self._norm(node, al.MINUS_ONE)
         if isinstance(node, Softmax):
             (z,) = node.args
+            if z.is_matrix:  # row by row: dS = S ⊙ (dZ − ((S ⊙ dZ) 𝟏) 𝟏ᵀ)
+                dz = d(z)
+                return al.hadamard(node, _minus_row_means(node, dz)) if not al.is_zero(dz) else al.zero(node.shape)
             jacobian = al.sub(al.diag(node), al.mul(node, al.transpose(node)))
             return al.mul(jacobian, d(z))
         if isinstance(node, Inner):
@@ -191,6 +204,8 @@ class Differentiator:
             return al.stack([d(a) for a in node.args], node.axis)
         if isinstance(node, Cases):
             return al.cases(node.condition, d(node.active))
+        if isinstance(node, Op):
+            return operator(node).differential(node, d)
         raise NoMatrixForm(f"no rule for {type(node).__name__}")
 
     def _norm(self, node: Norm, exponent: Node) -> Node:
@@ -224,9 +239,12 @@ class Differentiator:
 
     def _apply(self, node: Apply) -> Node:
         if node.fn == "log" and isinstance(node.args[0], Softmax):
-            # d log softmax(z) = (I − 𝟏 softmax(z)ᵀ) dz
+            # d log softmax(z) = (I − 𝟏 softmax(z)ᵀ) dz; of a matrix, dZ − ((S ⊙ dZ) 𝟏) 𝟏ᵀ
             s = node.args[0]
             (z,) = s.args
+            if z.is_matrix:
+                dz = self(z)
+                return _minus_row_means(s, dz) if not al.is_zero(dz) else al.zero(node.shape)
             jacobian = al.sub(Identity(z.rows), al.mul(Ones(z.shape), al.transpose(s)))
             return al.mul(jacobian, self(z))
         terms = []

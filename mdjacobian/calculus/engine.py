@@ -24,6 +24,7 @@ from .components import Lowering, compile_sympy, diff, entry_name, symbol, varia
 from .differential import NoMatrixForm, differential
 from .extract import derivative as matrix_derivative
 from .extract import hessian as matrix_hessian
+from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
 from .proof import Claim, Proof, Prover
 from .tidy import tidy
@@ -49,6 +50,8 @@ class Part:
     """Why there is no matrix form, when there is none."""
     shows_form: bool = False
     """Whether the page prints ``form``: the proof covers exactly what is printed."""
+    index: IndexForm | None = None
+    """At symbolic sizes, where there is no matrix form: the derivative in index notation, shown instead."""
 
     @property
     def variable(self) -> str:
@@ -88,6 +91,8 @@ class Derivation:
 def _kind(function: n.Node, variable: n.Var, hessian: bool) -> str:
     if hessian:
         return "derivative" if variable.is_scalar else "hessian"
+    if not (function.is_scalar or function.is_column):  # a matrix-valued function
+        return "derivative" if variable.is_scalar else "vec"
     if variable.is_matrix:
         return "matrix" if function.is_scalar else "vec"
     if function.is_scalar:
@@ -129,11 +134,20 @@ class Engine:
                 check_size(node, self.limits)
             except BlockError as exc:
                 raise self.block.locate_name(exc, name) from None
-        count = sum(o.rows.value or 0 for o in outputs)
+        count = sum((o.rows.value or 0) * (o.cols.value or 0) for o in outputs)
         if count > self.limits.max_functions:
             raise LimitError(f"more than {self.limits.max_functions} functions in one block", limit="max_functions")
         if len(outputs) == 1:
             return outputs[0]
+        for name, node in zip(self.model.outputs, outputs):
+            if not (node.is_scalar or node.is_column):
+                raise self.block.locate_name(
+                    BlockError(
+                        f"'{name}' is a matrix: a block differentiates one matrix-valued function at a time "
+                        "(use the other functions as intermediates, or write them in another block)"
+                    ),
+                    name,
+                )
         if any(not o.rows.value for o in outputs):
             raise BlockError(
                 "several functions at a symbolic size: write one block per function, "
@@ -159,6 +173,24 @@ class Engine:
             # chain here is one the rules cannot write in matrix notation yet.
             return None, f"the rules cannot write this product in matrix notation: {exc.reason}"
 
+    def index(self, function: n.Node, variable: n.Var) -> tuple[IndexForm | None, str]:
+        """The derivative in index notation, for a part without a matrix form (at symbolic sizes)."""
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                if self.hessian:  # the Jacobian of the gradient, read entry by entry
+                    first = matrix_derivative(function, variable)
+                    function = al.transpose(first) if variable.is_column else first
+                df = differential(function, variable)
+                dx = n.Differential(variable.name, variable.shape)
+                form = index_form(df, dx, function.shape, variable.symmetric)
+                for node in form.nodes():
+                    check_size(node, self.limits)
+                return form, ""
+        except LimitError:
+            raise
+        except (NoMatrixForm, BlockError) as exc:
+            return None, str(exc)
+
     def parts(self, function: n.Node) -> list[Part]:
         wrt = self.model.wrt
         if self.hessian and len(wrt) > 1:
@@ -173,11 +205,24 @@ class Engine:
         for variable in wrt:
             kind = _kind(function, variable, self.hessian)
             form, reason = self.form(function, variable) if forms else (None, "a block of scalars")
+            index = None
+            if form is None and self.block.sizes:
+                index, why = self.index(function, variable)
+                if index is None and why != reason:
+                    reason = f"{reason}; in index notation, {why}"
             delta = None
             if self.block.options.show == "full" and self.block.sizes and not self.hessian:
                 delta = differential(function, variable)
             parts.append(
-                Part(self.model.outputs, (variable.name,), kind, _in_layout(form, kind, self.layout), differential=delta, reason=reason)
+                Part(
+                    self.model.outputs,
+                    (variable.name,),
+                    kind,
+                    _in_layout(form, kind, self.layout),
+                    differential=delta,
+                    reason=reason,
+                    index=index,
+                )
             )
         return parts
 
@@ -186,11 +231,14 @@ class Engine:
         lowering = Lowering({}, self.model.definitions, self.limits.max_number_digits)
         with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
             value = lowering(function)
-        functions = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        if isinstance(value, sp.MatrixBase):  # vec(F) for a matrix: its entries column by column
+            functions = [value[i, j] for j in range(value.cols) for i in range(value.rows)]
+        else:
+            functions = [value]
         names = self._names()
         groups = []
         for variable in self.model.wrt:
-            sym = variable_value(variable.name, variable.rows.value, variable.cols.value)  # type: ignore[arg-type]
+            sym = variable_value(variable.name, variable.rows.value, variable.cols.value, variable.symmetric)  # type: ignore[arg-type]
             groups.append(sym)
         out: list[Part] = []
         numerator = []
@@ -201,6 +249,9 @@ class Engine:
         for part, sym in zip(parts, groups_for_parts):
             matrix = self._component_matrix(functions, sym)
             numerator.append(matrix)
+            if part.kind == "derivative" and isinstance(value, sp.MatrixBase) and value.cols > 1:
+                # dF/dt of a matrix F, shaped like F: the column of vec(F)'s derivatives, put back
+                matrix = sp.ImmutableMatrix(value.rows, value.cols, lambda i, j: matrix[i + value.rows * j, 0])
             out.append(_with_components(part, matrix, self.layout))
         return out, {"functions": tuple(functions), "names": names, "groups": groups, "numerator": numerator}
 
@@ -210,6 +261,9 @@ class Engine:
             node = self.model.symbols[name]
             if node.is_scalar:
                 names.append(name)
+            elif not node.cols.is_one:
+                rows, cols = node.rows.value, node.cols.value
+                names.extend(entry_name(name, i, j) for j in range(1, cols + 1) for i in range(1, rows + 1))  # type: ignore[operator]
             else:
                 names.extend(f"{name}{i}" for i in range(1, node.rows.value + 1))  # type: ignore[operator]
         return tuple(names)
@@ -218,9 +272,15 @@ class Engine:
         """The part's components in numerator layout (shaped like a matrix variable for a scalar function)."""
         if self.hessian:
             (f,) = functions
-            entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
+            entries = _vec_entries(sym) if isinstance(sym, sp.MatrixBase) else [sym]
             return sp.ImmutableMatrix([[diff(diff(f, a), b) for b in entries] for a in entries])
         if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
+            if len(functions) == 1 and sym.is_symmetric() and sym[0, 1] == sym[1, 0]:
+                # one symbol stands for S12 and S21: ∂f/∂S12 counts both, the symmetric gradient half of it
+                f = functions[0]
+                return sp.ImmutableMatrix(
+                    sym.rows, sym.cols, lambda i, j: diff(f, sym[i, j]) if i == j else sp.factor_terms(diff(f, sym[i, j]) / 2)
+                )
             if len(functions) == 1:
                 return sp.ImmutableMatrix(sym.rows, sym.cols, [diff(functions[0], s) for s in sym])
             column_major = [sym[i, j] for j in range(sym.cols) for i in range(sym.rows)]
@@ -243,15 +303,16 @@ class Engine:
         for part in parts:
             variables = tuple(self.model.symbols[v] for v in part.variables)
             layout = "numerator" if part.kind in ("matrix", "hessian", "derivative") else self.layout
+            # a matrix-valued function's Jacobian reads its entries column by column, as vec(F)
+            of = al.vec(function) if part.kind == "vec" and not function.cols.is_one else function
             if part.shows_form:
-                claims.append(
-                    Claim(f"∂/∂{part.variable} in matrix notation", function, variables, part.form, layout, order, defined)
-                )
+                claims.append(Claim(f"∂/∂{part.variable} in matrix notation", of, variables, part.form, layout, order, defined))
+            if part.index is not None:
+                entries = IndexEntries(part.index, part.kind)
+                claims.append(Claim(f"∂/∂{part.variable} in index notation", of, variables, entries, "numerator", order, defined))
             if part.components is not None and matrix is None:
                 claims.append(
-                    Claim(
-                        f"∂/∂{part.variable} in components", function, variables, _entries(part.components), layout, order, defined
-                    )
+                    Claim(f"∂/∂{part.variable} in components", of, variables, _entries(part.components), layout, order, defined)
                 )
             if part.differential is not None:
                 claims.append(Claim(f"d{self.model.outputs[0]}", function, variables, part.differential, "differential", 1, defined))
@@ -357,6 +418,26 @@ def _with_components(part: Part, matrix: sp.ImmutableMatrix, layout: str) -> Par
     return replace(part, components=sp.ImmutableMatrix(layout_matrix))
 
 
+@dataclass(frozen=True)
+class IndexEntries:
+    """What a claim on an index form evaluates: the whole derivative at a point, from the entries."""
+
+    form: IndexForm
+    kind: str
+
+    def at_point(self, point: dict[str, Any], numbers: Numbers, sizes: Any, compiler: Any) -> Any:
+        def value(node: n.Node) -> Any:
+            return compiler(node)(point, numbers, [], {})
+
+        rows, cols, entries = arranged(self.form, self.kind, sizes, value, numbers.number(0), numbers.number(1))
+        return entries[0] if rows == cols == 1 else Arr(rows, cols, entries)
+
+
+def _vec_entries(value: sp.MatrixBase) -> list:
+    """A vector's entries, or a matrix's column by column, as vec orders them."""
+    return [value[i, j] for j in range(value.cols) for i in range(value.rows)]
+
+
 def _as_matrix(value: Any) -> sp.ImmutableMatrix:
     return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
 
@@ -403,7 +484,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         parts = [_replace_form(p, engine.apply_assumptions(p.form)) if p.form is not None else p for p in parts]
     concrete = None
     if block.sizes:
-        missing = [p for p in parts if p.form is None]
+        missing = [p for p in parts if p.form is None and p.index is None]
         if missing:
             raise block.place(
                 BlockError(
@@ -423,7 +504,8 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
     if concrete is not None:
         groups = concrete["groups"]
         variables = tuple(s for g in groups for s in (list(g) if isinstance(g, sp.MatrixBase) else [g]))
-        if all(not (isinstance(g, sp.MatrixBase) and g.cols > 1) for g in groups) and not engine.hessian:
+        vectors_only = all(not (isinstance(g, sp.MatrixBase) and g.cols > 1) for g in groups)
+        if vectors_only and not engine.hessian and (function.is_scalar or function.is_column):
             whole = sp.ImmutableMatrix(sp.Matrix.hstack(*concrete["numerator"]))
             matrix = whole.T if engine.layout == "denominator" and whole.shape != (1, 1) else whole
         elif engine.hessian:

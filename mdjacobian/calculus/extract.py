@@ -132,7 +132,34 @@ def jacobian(df: Node, dx: Differential) -> Node:
             return al.mul(al.transpose(a), jac(b))
         if isinstance(L, Stack) and L.axis == "rows":
             return al.stack([jac(item) for item in L.args], "rows")
+        if isinstance(L, DiagPart):
+            return jac_diagonal(L.args[0])
         raise NoMatrixForm(f"cannot read a Jacobian off {type(L).__name__}")
+
+    def jac_diagonal(M: Node) -> Node:
+        """The Jacobian of diag(M), the diagonal of a square matrix M that holds dx."""
+        if isinstance(M, Add):
+            return al.add(*(jac_diagonal(t) for t in M.args if linear(t)))
+        if isinstance(M, Transpose):
+            return jac_diagonal(M.args[0])
+        if isinstance(M, Hadamard):
+            others = [a for a in M.args if not linear(a)]
+            (factor,) = [a for a in M.args if linear(a)]
+            return al.mul(al.diag(al.diag_part(al.hadamard(*others))), jac_diagonal(factor))
+        if isinstance(M, Mul):
+            before, factor, after = linear.split(M)
+            scalars = [a for a in before + after if a.is_scalar]
+            left = [a for a in before if not a.is_scalar]
+            right = [a for a in after if not a.is_scalar]
+            p = al.mul(*left) if left else Identity(factor.rows)
+            q = al.mul(*right) if right else Identity(factor.cols)
+            if isinstance(factor, Diag):  # diag(P diag(l) Q) = (P ⊙ Qᵀ) l
+                return al.mul(*scalars, al.hadamard(p, al.transpose(q)), jac(factor.args[0]))
+            if factor.is_column and right:  # diag(P c r) = (P c) ⊙ rᵀ
+                return al.mul(*scalars, al.diag(al.transpose(q)), jac(al.mul(p, factor)))
+            if factor.is_row and left:  # diag(p r Q) = p ⊙ (r Q)ᵀ
+                return al.mul(*scalars, al.diag(p), jac(al.transpose(al.mul(factor, q))))
+        raise NoMatrixForm("the diagonal of a matrix differential")
 
     return jac(df)
 
@@ -269,6 +296,49 @@ def vec_jacobian(df: Node, dx: Differential) -> Node:
     return jac(df)
 
 
+def vec_read(df: Node, dx: Differential) -> Node:
+    """J with vec(df) = J vec(dX), for any df (a matrix above all) and a vector or matrix X.
+
+    The rules of the vec convention: vec(A L B) = (Bᵀ ⊗ A) vec(L), vec(C ⊙ L) = diag(vec C) vec(L),
+    vec(Lᵀ) = K vec(L) with the commutation matrix K, vec(M s) = vec(M) ∂s for a scalar s.
+    """
+    linear = _Linear(dx)
+    size = dx.rows * dx.cols
+
+    def jac(L: Node) -> Node:
+        if not linear(L):
+            return al.zero((L.rows * L.cols, size))
+        if L == dx:
+            return Identity(size)
+        if L.is_scalar:
+            return al.transpose(al.vec(gradient(L, dx)))
+        if isinstance(L, Add):
+            return al.add(*(jac(t) for t in L.args if linear(t)))
+        if isinstance(L, Transpose):
+            inner = L.args[0]
+            return al.mul(al.commutation(inner.rows, inner.cols), jac(inner))
+        if isinstance(L, Mul):
+            before, factor, after = linear.split(L)
+            scalars = [a for a in before + after if a.is_scalar]
+            left = [a for a in before if not a.is_scalar]
+            right = [a for a in after if not a.is_scalar]
+            if factor.is_scalar:
+                # a constant array M times a scalar that holds dX: vec(M) times that scalar's derivative
+                return al.mul(*scalars, al.vec(al.mul(*left, *right)), jac(factor))
+            a = al.mul(*left) if left else Identity(factor.rows)
+            b = al.mul(*right) if right else Identity(factor.cols)
+            return al.mul(*scalars, al.kron(al.transpose(b), a), jac(factor))
+        if isinstance(L, Hadamard):
+            others = [a for a in L.args if not linear(a)]
+            (factor,) = [a for a in L.args if linear(a)]
+            return al.mul(al.diag(al.vec(al.hadamard(*others))), jac(factor))
+        if isinstance(L, Stack) and L.axis == "rows" and L.cols.is_one:
+            return al.stack([jac(item) for item in L.args], "rows")
+        raise NoMatrixForm(f"no Kronecker form for vec of {type(L).__name__}")
+
+    return jac(df)
+
+
 def derivative(function: Node, variable: Var, definitions: dict[str, Node] | None = None) -> Node:
     """∂function/∂variable in numerator layout, in matrix notation.
 
@@ -279,29 +349,51 @@ def derivative(function: Node, variable: Var, definitions: dict[str, Node] | Non
     """
     df = differential(function, variable, definitions)
     dx = Differential(variable.name, variable.shape)
-    return read(df, dx, function.is_scalar)
+    return symmetrised(read(df, dx, function.is_scalar), variable, function.is_scalar)
+
+
+def symmetrised(result: Node, variable: Var, scalar: bool) -> Node:
+    """For a symmetric variable S, the one derivative that is itself symmetric in S.
+
+    Only symmetric directions dS exist, so the gradient G is fixed only up to its antisymmetric part:
+    the symmetric gradient is (G + Gᵀ)/2, and a Jacobian under the vec convention J (I + K)/2.
+    """
+    if not variable.symmetric:
+        return result
+    if scalar:
+        return al.mul(al.HALF, al.add(result, al.transpose(result)))
+    side = variable.rows
+    symmetriser = al.mul(al.HALF, al.add(Identity(side * side), al.commutation(side, side)))
+    return al.mul(result, symmetriser)
 
 
 def read(df: Node, dx: Differential, scalar: bool) -> Node:
     """The derivative in ``df``; see :func:`derivative`."""
     if dx.is_scalar:
         return replace(df, dx, al.ONE_N)
-    if dx.is_column:
-        if scalar:
-            return al.transpose(gradient(df, dx))
-        return jacobian(df, dx)
     if scalar:
-        return gradient(df, dx)
-    return vec_jacobian(df, dx)
+        return al.transpose(gradient(df, dx)) if dx.is_column else gradient(df, dx)
+    if not df.cols.is_one:  # a matrix-valued function: the vec convention
+        return vec_read(df, dx)
+    if dx.is_column:
+        try:
+            return jacobian(df, dx)
+        except NoMatrixForm:
+            return vec_read(df, dx)
+    try:
+        return vec_jacobian(df, dx)
+    except NoMatrixForm:
+        return vec_read(df, dx)
 
 
 def hessian(function: Node, variable: Var, definitions: dict[str, Node] | None = None) -> Node:
     """∂²f/∂x² of a scalar function: the matrix of second derivatives (a scalar for a scalar x)."""
-    if variable.is_matrix:
-        raise NoMatrixForm("the Hessian with respect to a matrix is a four-way tensor")
     first = derivative(function, variable, definitions)
     if variable.is_scalar:
         return derivative(first, variable, definitions)
+    if variable.is_matrix:  # the Hessian with respect to vec(W): the Jacobian of vec of the gradient
+        dg = differential(first, variable, definitions)
+        return symmetrised(vec_read(dg, Differential(variable.name, variable.shape)), variable, False)
     column = al.transpose(first)
     dg = differential(column, variable, definitions)
     return jacobian(dg, Differential(variable.name, variable.shape))

@@ -64,6 +64,8 @@ class Dim:
 
 
 ONE = Dim(1)
+UNSIZED = Dim(0)
+"""The side of an identity written ``I`` whose size its neighbours have not fixed yet (never a real size)."""
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (ONE, ONE)
 
@@ -161,7 +163,7 @@ class Number(Node):
 
 
 class Constant(Node):
-    """A named constant: ``pi``."""
+    """A named constant: ``pi``, or ``e``, Euler's number."""
 
     __slots__ = ()
 
@@ -178,12 +180,17 @@ class Var(Node):
 
     __slots__ = ()
 
-    def __init__(self, name: str, shape: Shape = SCALAR) -> None:
-        super().__init__((), (name,), shape)
+    def __init__(self, name: str, shape: Shape = SCALAR, symmetric: bool = False) -> None:
+        super().__init__((), (name, "symmetric") if symmetric else (name,), shape)
 
     @property
     def name(self) -> str:
         return self.data[0]
+
+    @property
+    def symmetric(self) -> bool:
+        """Declared ``in Sym(n)``: equal to its transpose."""
+        return len(self.data) > 1
 
 
 class Entry(Node):
@@ -223,6 +230,11 @@ class Identity(Node):
 
     def __init__(self, n: Dim) -> None:
         super().__init__((), (), (n, n))
+
+    @property
+    def unsized(self) -> bool:
+        """``I`` as written, before the expression around it fixed its size."""
+        return self.rows == UNSIZED
 
 
 class Zero(Node):
@@ -390,7 +402,19 @@ class Norm(Node):
 
 
 class Softmax(Node):
+    """softmax of a column; of a matrix, of each row (PyTorch's ``dim=-1``)."""
+
     __slots__ = ()
+
+
+class Op(Node):
+    """An operator defined in one place, :mod:`mdjacobian.calculus.operators`: ``data`` is its name."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return self.data[0]
 
 
 class Inner(Node):
@@ -403,6 +427,19 @@ class Kron(Node):
     """The Kronecker product A ⊗ B."""
 
     __slots__ = ()
+
+
+class Commutation(Node):
+    """K_{m,n}: the mn × mn permutation with K vec(A) = vec(Aᵀ) for every m × n matrix A."""
+
+    __slots__ = ()
+
+    def __init__(self, m: Dim, n: Dim) -> None:
+        super().__init__((), (m, n), (m * n, m * n))
+
+    @property
+    def sides(self) -> tuple[Dim, Dim]:
+        return self.data[0], self.data[1]
 
 
 class Vec(Node):
@@ -441,4 +478,4 @@ def names_arrays(node: Node) -> bool:
     return any((isinstance(x, Var) and not x.is_scalar) or isinstance(x, (Identity, Diag, Ones, Zero)) for x in node.walk())
 
 
-LEAVES = (Number, Constant, Var, Entry, Differential, Identity, Zero, Ones, SizeValue)
+LEAVES = (Number, Constant, Var, Entry, Differential, Identity, Zero, Ones, SizeValue, Commutation)

@@ -16,6 +16,8 @@ from fractions import Fraction
 from typing import Any
 
 from . import nodes as n
+from .arrays import Arr, vector
+from .operators import operator
 
 
 class Invalid(Exception):
@@ -24,28 +26,6 @@ class Invalid(Exception):
 
 class Unevaluable(Exception):
     """The expression cannot be evaluated at all (an abstract function)."""
-
-
-class Arr:
-    """A dense matrix: ``rows`` × ``cols`` values, row by row in ``data``."""
-
-    __slots__ = ("rows", "cols", "data")
-
-    def __init__(self, rows: int, cols: int, data: list) -> None:
-        self.rows, self.cols, self.data = rows, cols, data
-
-    def __repr__(self) -> str:
-        return f"Arr({self.rows}x{self.cols}, {self.data})"
-
-    def at(self, i: int, j: int):  # noqa: ANN201
-        return self.data[i * self.cols + j]
-
-    def column(self) -> list:
-        return self.data
-
-
-def vector(values: list) -> Arr:
-    return Arr(len(values), 1, list(values))
 
 
 def constant(value: Fraction) -> Callable[[Numbers], Any]:
@@ -76,6 +56,7 @@ class Numbers:
             self.convert = self.ctx.mpf
             self.eps = self.ctx.mpf(10) ** (-digits)
         self.pi = self.convert(math.pi) if digits is None else self.ctx.pi
+        self.e = self.convert(math.e) if digits is None else self.ctx.e
 
     def number(self, value: Fraction | int | float) -> Any:
         if isinstance(value, Fraction):
@@ -304,6 +285,8 @@ class Compiler:
                 return lambda V, N, B, S: whole(V, N, B, S).at(i - 1, j - 1)
             return lambda V, N, B, S: V[name].at(i - 1, j - 1)
         if isinstance(node, n.Constant):
+            if node.name == "e":
+                return lambda V, N, B, S: N.e
             return lambda V, N, B, S: N.pi
         if isinstance(node, n.SizeValue):
             size = node.dim.at(sizes)
@@ -315,6 +298,12 @@ class Compiler:
             rows, cols = _shape(node, sizes)
             fill = 0 if isinstance(node, n.Zero) else 1
             return lambda V, N, B, S: Arr(rows, cols, [N.number(fill)] * (rows * cols))
+        if isinstance(node, n.Commutation):
+            m, k = (side.at(sizes) for side in node.sides)
+            size = m * k
+            # column i + m j of vec(A) is entry (i, j); vec(Aᵀ) holds it at j + k i
+            ones = {(j + k * i, i + m * j) for i in range(m) for j in range(k)}
+            return lambda V, N, B, S: Arr(size, size, [N.number(1 if (r, c) in ones else 0) for r in range(size) for c in range(size)])
         if isinstance(node, n.Differential):
             key = "d" + node.name
             return lambda V, N, B, S: V[key]
@@ -412,12 +401,17 @@ class Compiler:
                 return N.finite(N.m.sqrt(sum((x * x for x in data), N.number(0))))
             return norm
         if isinstance(node, n.Softmax):
-            def softmax(V, N, B, S):  # noqa: ANN001, ANN202
-                z = a(V, N, B, S).data
-                top = max(z)
-                e = [N.m.exp(x - top) for x in z]
-                total = sum(e, N.number(0))
-                return Arr(len(z), 1, [x / total for x in e])
+            def softmax(V, N, B, S):  # noqa: ANN001, ANN202 - of a column, or of each row of a matrix
+                z = a(V, N, B, S)
+                width = 1 if z.cols == 1 else z.cols
+                rows = [z.data] if z.cols == 1 else [z.data[i * width : (i + 1) * width] for i in range(z.rows)]
+                out = []
+                for row in rows:
+                    top = max(row)
+                    e = [N.m.exp(x - top) for x in row]
+                    total = sum(e, N.number(0))
+                    out.extend(x / total for x in e)
+                return Arr(z.rows, z.cols, out)
             return softmax
         if isinstance(node, n.Inner):
             (b,) = rest
@@ -437,6 +431,9 @@ class Compiler:
                 m = a(V, N, B, S)
                 return Arr(m.rows * m.cols, 1, [m.at(i, j) for j in range(m.cols) for i in range(m.rows)])
             return vec
+        if isinstance(node, n.Op):
+            op = operator(node)
+            return lambda V, N, B, S: op.evaluate(node, [f(V, N, B, S) for f in args], N)
         if isinstance(node, n.Cases):
             (active,) = rest
 

@@ -122,6 +122,14 @@ def _direction(shape: tuple[int, int], rng: random.Random) -> Any:
     return values[0] if rows == cols == 1 else Arr(rows, cols, values)
 
 
+def _symmetric(value: Any, var: n.Var) -> Any:
+    """A value or direction of a symmetric variable: the random matrix made symmetric, (A + Aᵀ)/2."""
+    if not (isinstance(var, n.Var) and var.symmetric and isinstance(value, Arr)):
+        return value
+    size = value.rows
+    return Arr(size, size, [(value.at(i, j) + value.at(j, i)) / 2 for i in range(size) for j in range(size)])
+
+
 def _combine(a: Any, b: Any, t: Any) -> Any:
     """a + t b, entry by entry."""
     if isinstance(a, Arr):
@@ -193,7 +201,7 @@ class Prover:
         values: dict[str, Any] = {}
         for var in self.free:
             shape = (var.rows.at(assignment), var.cols.at(assignment))
-            values[var.name] = _random_value(shape, self.rng, attempt, numbers)
+            values[var.name] = _symmetric(_random_value(shape, self.rng, attempt, numbers), var)
         if self.constrain is not None:
             self.constrain(values, assignment, numbers)
         return values
@@ -228,8 +236,8 @@ class Prover:
         """
         first = claims[0]
         shapes = [(v.rows.at(sizes), v.cols.at(sizes)) for v in first.variables]
-        u = [_direction(s, self.rng) for s in shapes]
-        w = [_direction(s, self.rng) for s in shapes] if first.order == 2 else None
+        u = [_symmetric(_direction(s, self.rng), v) for s, v in zip(shapes, first.variables)]
+        w = [_symmetric(_direction(s, self.rng), v) for s, v in zip(shapes, first.variables)] if first.order == 2 else None
         scale = max([1.0] + [_norm(flat(values[v.name])) for v in first.variables])
         scale /= max([1.0] + [_norm(flat(d)) for d in u])  # a step of the same size, whatever the direction
         try:
@@ -357,7 +365,9 @@ class Prover:
             return flat(compiler(claim.derivative)(moved, numbers, [], {}))
         matrix = memo.get(id(claim)) if memo is not None else None
         if matrix is None:
-            if callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
+            if hasattr(claim.derivative, "at_point"):  # an index form, computed from its entries
+                matrix = claim.derivative.at_point(point, numbers, sizes, compiler)
+            elif callable(claim.derivative) and not isinstance(claim.derivative, n.Node):
                 matrix = claim.derivative(point, numbers)
             else:
                 matrix = compiler(claim.derivative)(point, numbers, [], {})
@@ -365,9 +375,9 @@ class Prover:
                 memo[id(claim)] = matrix
         if claim.layout == "denominator":
             matrix = transpose(matrix)
-        if claim.order == 2:
-            u = [x for d in directions for x in flat(d)]
-            w = [x for d in seconds for x in flat(d)]
+        if claim.order == 2:  # a matrix variable's directions are read as vec reads them, column by column
+            u = [x for d in directions for x in _vec(d)]
+            w = [x for d in seconds for x in _vec(d)]
             m = matrix if isinstance(matrix, Arr) else Arr(1, 1, [matrix])
             return flat(matmul(matmul(Arr(1, len(u), u), m), Arr(len(w), 1, w)))
         var = claim.variables[0]
@@ -394,6 +404,13 @@ class Prover:
             return [sum((a * b for a, b in zip(flat(matrix), flat(d))), numbers.number(0))]
         vec_d = Arr(d.rows * d.cols, 1, [d.at(i, j) for j in range(d.cols) for i in range(d.rows)])
         return flat(matmul(matrix, vec_d))
+
+
+def _vec(value: Any) -> list:
+    """The entries of a value column by column (vec's order); a scalar is one entry."""
+    if not isinstance(value, Arr):
+        return [value]
+    return [value.at(i, j) for j in range(value.cols) for i in range(value.rows)]
 
 
 def _scale(value: Any, t: Any) -> Any:

@@ -28,7 +28,7 @@ from ..options import (
 )
 from . import syntax as ast
 from .declare import DECLARATION_LINE, check_components_are_free, check_new_name, component_names, declaration_line
-from .grammar import CONSTANTS, RESERVED, Parser, parse_expression, tokenize
+from .grammar import CONSTANTS, IDENTITY_NAME, IMPLICIT, RESERVED, Parser, parse_expression, tokenize
 
 _OPTION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:(.*)")
 _DEFINITION_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^()]*)\))?\s*=(.*)")
@@ -106,7 +106,7 @@ def _sort_lines(
                     raise BlockError(f"option '{key}' is set both here and on the fence line")
                 options[key] = (number, text, value)
             elif m := DECLARATION_LINE.fullmatch(code):
-                for declaration in declaration_line(number, m.group(1), m.group(2), limits):
+                for declaration in declaration_line(number, m.group(1), m.group(2), limits, m.group(3)):
                     earlier = next((d for d in declarations if d.name == declaration.name), None)
                     if earlier:
                         raise BlockError(f"'{declaration.name}' is already declared on line {earlier.line}")
@@ -282,7 +282,21 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
     if len(outputs) > limits.max_functions:
         raise LimitError(f"more than {limits.max_functions} functions in one block", limit="max_functions")
 
-    free = sorted({n for d in definitions for n in uses[d.name]} - defined - set(owner) - CONSTANTS, key=natural_key)
+    sizes = {s for d in declarations for s in d.sizes}
+    params = {p for d in definitions for p in d.params or ()}
+    variables = declared | params | set(options.wrt or ())
+    _check_sizes_are_not_variables(sizes, variables, declarations, definitions, block_options)
+    entries = {c for d in declarations for c in component_names(d)}
+
+    def meant(name: str) -> bool:
+        """A name with a meaning of its own here: pi, e, I, I_n or a size used as a number."""
+        if name in CONSTANTS:
+            return True
+        return name not in variables and (name in IMPLICIT or name in sizes or bool(IDENTITY_NAME.fullmatch(name)))
+
+    used_names = {n for d in definitions for n in uses[d.name]}
+    free = sorted({n for n in used_names - defined - set(owner) if not meant(n)}, key=natural_key)
+    _check_run_together(free, variables | defined | entries, definitions, uses)
     wrt = _wrt(options, declarations, definitions, free)
     for name in wrt:
         try:
@@ -320,7 +334,9 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
                 number, text, _ = block_options["assume"]
                 raise exc.at(number, text) from None
             raise
+    constants = tuple(name for name in free if name not in wrt and name not in entries and name not in declared)
     return Block(
+        constants=constants,
         definitions=tuple(definitions),
         outputs=outputs,
         intermediates=intermediates,
@@ -332,6 +348,59 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
         option_lines=tuple((key, number, text) for key, (number, text, _) in block_options.items()),
         source=source,
     )
+
+
+def _check_sizes_are_not_variables(
+    sizes: set[str],
+    variables: set[str],
+    declarations: list[Declaration],
+    definitions: list[Definition],
+    block_options: dict[str, tuple[int, str, str]],
+) -> None:
+    """A size name is a number in expressions (``1/N``): it cannot also be a variable."""
+    for name in sorted(sizes & variables):
+        where = next(d for d in declarations if name in d.sizes)
+        error = BlockError(f"'{name}' is a size (line {where.line}), so it cannot also be a variable; rename one")
+        for definition in definitions:
+            if name in (definition.params or ()):
+                raise error.at(definition.line, definition.text)
+        for declaration in declarations:
+            if declaration.name == name:
+                raise error.at(declaration.line, f"{name} in …")
+        if "wrt" in block_options:
+            number, text, _ = block_options["wrt"]
+            raise error.at(number, text).of("variables")
+        raise error
+
+
+def _run_together(name: str, parts: set[str]) -> list[str] | None:
+    """``xy`` as [x, y] when it is two or more of ``parts`` written without a space, else None."""
+    best: dict[int, list[str]] = {0: []}
+    for end in range(1, len(name) + 1):
+        for start in range(max(0, end - 40), end):
+            if start in best and name[start:end] in parts:
+                best.setdefault(end, best[start] + [name[start:end]])
+    found = best.get(len(name))
+    return found if found is not None and len(found) > 1 else None
+
+
+def _check_run_together(
+    free: list[str], known: set[str], definitions: list[Definition], uses: dict[str, list[str]]
+) -> None:
+    """``f(x, y) = 3xy``: a name that is two of the block's names run together is an error, not a new constant."""
+    parts = known | set(CONSTANTS) | {"e"}
+    for name in free:
+        split = _run_together(name, parts) if known else None
+        if split is None or not any(p in known for p in split):
+            continue
+        definition = next(d for d in definitions if name in uses[d.name])
+        if definition.params is not None:
+            whose = f"a parameter of {definition.name}({', '.join(definition.params)})"
+        else:
+            whose = "a name of this block"
+        raise BlockError(f"'{name}' is not {whose}; write {' '.join(split)} for the product").at(
+            definition.line, definition.text
+        ).of("expressions")
 
 
 def _check_component_definitions(definitions: list[Definition], declarations: list[Declaration]) -> None:

@@ -1,4 +1,5 @@
-"""Declarations: ``x, w in R^3``, ``z in R``, ``W in R^(2x3)``, ``x in R^n`` and ``W in R^(m x n)``."""
+"""Declarations: ``x, w in R^3``, ``z in R``, ``W in R^(2x3)``, ``x in R^n``, ``W in R^(m x n)`` and
+``S in Sym(n)``, a symmetric n × n matrix."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..options import check_name, parse_names
 from .grammar import RESERVED
 
 DECLARATION_LINE = re.compile(
-    r"\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s+(?:in|∈)\s+(?:R|ℝ)\s*(?:\^\s*(.*?))?\s*"
+    r"\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s+(?:in|∈)\s+"
+    r"(?:(?:R|ℝ)\s*(?:\^\s*(.*?))?|Sym\s*\(([^()]*)\))\s*"
 )
 _DIM = r"(?:[0-9]+|[A-Za-z][A-Za-z0-9_]*)"
 _SPACE = re.compile(rf"(?:\((.*)\)|\{{(.*)\}}|({_DIM}))")
@@ -54,9 +56,20 @@ def parse_space(space: str) -> tuple[Size, Size]:
     raise BlockError(f"unknown space 'R^{space}': write R, R^3, R^n, R^(2x3) or R^(m x n)")
 
 
-def declaration_line(number: int, names: str, space: str | None, limits: Limits) -> list[Declaration]:
-    """``x, w in R^3`` -> one Declaration per name."""
-    rows, cols = parse_space(space) if space else (1, 1)
+def declaration_line(
+    number: int, names: str, space: str | None, limits: Limits, symmetric: str | None = None
+) -> list[Declaration]:
+    """``x, w in R^3`` -> one Declaration per name; ``symmetric`` is the n of ``Sym(n)``."""
+    if symmetric is not None:
+        symmetric = symmetric.strip()
+        if not re.fullmatch(_DIM, symmetric):
+            raise BlockError(f"unknown space 'Sym({symmetric})': write Sym(3) or Sym(n), a symmetric n × n matrix")
+        side = _dimension(symmetric, f"Sym({symmetric})")
+        if side == 1:
+            raise BlockError("Sym(1) is a scalar: declare it as 'in R'")
+        rows, cols = side, side
+    else:
+        rows, cols = parse_space(space) if space else (1, 1)
     if isinstance(rows, int) and isinstance(cols, int):
         if cols > 1 and max(rows, cols) > MAX_MATRIX_SIDE:
             raise LimitError(
@@ -71,7 +84,7 @@ def declaration_line(number: int, names: str, space: str | None, limits: Limits)
                 limit="max_variables",
             )
     return [
-        Declaration(name=check_new_name(name, "name"), rows=rows, cols=cols, line=number)
+        Declaration(name=check_new_name(name, "name"), rows=rows, cols=cols, line=number, symmetric=symmetric is not None)
         for name in parse_names(names, "name")
     ]
 
@@ -83,6 +96,8 @@ def component_names(declaration: Declaration) -> list[str]:
         return []
     if cols == 1:
         return [f"{declaration.name}{i}" for i in range(1, rows + 1)]
+    if declaration.symmetric:  # one entry per pair: S12 stands for S21 too
+        return [f"{declaration.name}{i}{j}" for i in range(1, rows + 1) for j in range(i, cols + 1)]
     return [f"{declaration.name}{i}{j}" for i in range(1, rows + 1) for j in range(1, cols + 1)]
 
 

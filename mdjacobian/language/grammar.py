@@ -9,7 +9,7 @@ Grammar (``^`` and ``**`` are the same operator)::
     expr    := term (("+" | "-") term)*
     term    := unary (("*" | "/" | ".*" | "./" | "·") unary | power)*   # a bare power multiplies
     unary   := ("+" | "-") unary | power
-    power   := postfix (("^" | "**") unary)?      # right-associative: 2^3^2 = 2^9; x^T transposes
+    power   := postfix (("^" | "**" | ".^") unary)?  # right-associative: 2^3^2 = 2^9; x^T transposes
     postfix := primary "ᵀ"*
     primary := NUMBER | NAME | NAME "(" args ")" | "(" expr ")" | "[" expr ("," expr)* "]"
 
@@ -34,7 +34,7 @@ _TOKEN_RE = re.compile(
     r"(?P<space>[ \t]+)"
     r"|(?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|\.\*|\./|[-+*/^(),\[\]=·⊗⊙⊘ᵀ])"
+    r"|(?P<op>\*\*|\.\*|\./|\.\^|[-+*/^(),\[\]=·⊗⊙⊘ᵀ])"
 )
 _SPELLINGS = {"⊗": ".*", "⊙": ".*", "⊘": "./", "**": "^"}
 _NUMBER = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?")
@@ -51,13 +51,18 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "max": (2, None),
     "min": (2, None),
     # Functions of vectors and matrices.
-    **dict.fromkeys("sum softmax norm norm1 tr det logdet inv diag".split(), (1, 1)),
+    **dict.fromkeys("sum mean var softmax logsoftmax logsumexp norm norm1 tr det logdet inv diag".split(), (1, 1)),
     "dot": (2, 2),
 }
 """Built-in functions: name -> (least, most arguments). Scalar functions apply element by element."""
 
 CONSTANTS = frozenset({"pi"})
 RESERVED = frozenset(FUNCTIONS) | CONSTANTS
+IMPLICIT = frozenset({"e", "I"})
+"""Euler's number and the identity matrix: their meaning unless the block declares the name, lists it
+in ``wrt`` or makes it a parameter (``f(I, R) = I^2 R``)."""
+IDENTITY_NAME = re.compile(r"I_([A-Za-z][A-Za-z0-9_]*|[0-9]+)")
+"""``I_n``, ``I_3``: the identity matrix of a given size, under the same condition."""
 
 
 @dataclass(frozen=True)
@@ -229,14 +234,14 @@ class Parser:
 
     def power(self) -> ast.Expr:
         base = self.postfix()
-        if self.at_op("^"):
+        if self.at_op("^", ".^"):
             token = self.advance()
             self.enter(token)
             exponent = self.unary()
             self.depth -= 1
             if isinstance(base, ast.Num) and base.value == 0 and isinstance(exponent, ast.Negate) and isinstance(exponent.operand, ast.Num):
                 raise BlockError("division by zero (0 to a negative power)", column=token.column)
-            return ast.Power(base, exponent, token.column)
+            return ast.Power(base, exponent, token.column, elementwise=token.op == ".^")
         return base
 
     def postfix(self) -> ast.Expr:
@@ -277,6 +282,8 @@ class Parser:
             exc.column = token.column
             raise
         calls = self.at_op("(")
+        if name == "T" and self.pos >= 2 and self.tokens[self.pos - 2].op == "^" and "T" not in self.defined:
+            calls = False  # x^T (A + B) x: T transposes, and the parenthesis multiplies
         if name in FUNCTIONS:
             if not calls:
                 raise BlockError(f"'{name}' is a function: write {name}(...)", column=token.column)

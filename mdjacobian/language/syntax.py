@@ -49,9 +49,12 @@ class Negate:
 
 @dataclass(frozen=True)
 class Power:
+    """``base ^ exponent``; ``base .^ exponent`` (``elementwise``) raises each entry of an array."""
+
     base: Expr
     exponent: Expr
     column: int
+    elementwise: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,18 @@ def walk(node: Expr) -> Iterator[Expr]:
         stack.extend(reversed(children(current)))
 
 
+def transposes(node: Expr) -> bool:
+    """``x^T``: a power whose exponent is the name T, which transposes."""
+    return isinstance(node, Power) and not node.elementwise and isinstance(node.exponent, Name) and node.exponent.name == "T"
+
+
 def names(node: Expr) -> list[str]:
-    """The names the expression uses as values (not called functions), in order of first use."""
+    """The names the expression uses as values (not called functions, not the T of x^T), in order of first use."""
     seen: dict[str, None] = {}
-    for current in walk(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
         if isinstance(current, Name):
             seen.setdefault(current.name)
+        stack.extend(reversed((current.base,) if transposes(current) else children(current)))
     return list(seen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calculus import nodes as n
+from .indices import index_tex
 from .notation import LABELS, function_name, left_side, overall_kind, printer
 from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
 
@@ -82,6 +83,13 @@ def equations(d: Derivation) -> list[str]:
     tex = printer(d)
     out = []
     for part in d.parts:
+        if part.index is not None:
+            top = ", ".join(name_tex(o) for o in part.outputs)
+            bottom = ", ".join(name_tex(v) for v in part.variables)
+            if d.block.options.derivative == "hessian":
+                top = rf"(\nabla {top})"
+            out.append(index_tex(tex, part.index, top, bottom))
+            continue
         lhs = left_side(d, part.kind, part.outputs, list(part.variables))
         right = []
         if part.components is not None:
@@ -124,8 +132,22 @@ def _dims(shape: tuple[n.Dim, n.Dim]) -> str:
     return f"{shape[0]} × {shape[1]}"
 
 
+def _symmetric(d: Derivation, part: Part) -> bool:
+    return any(d.model.symbols[v].symmetric for v in part.variables)
+
+
+def constants_note(d: Derivation) -> str:
+    """Which names the block reads as constants, e.g. ``; constants: a, λ``."""
+    names = d.block.constants
+    return f"; {'constant' if len(names) == 1 else 'constants'}: {', '.join(names)}" if names else ""
+
+
 def caption(d: Derivation) -> str:
-    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``."""
+    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``, and the constants."""
+    return _caption(d) + constants_note(d)
+
+
+def _caption(d: Derivation) -> str:
     if d.chain is not None:
         from .chains import chain_caption
 
@@ -139,9 +161,13 @@ def caption(d: Derivation) -> str:
     pieces = []
     for part in d.parts:
         label = LABELS[part.kind].format(var=part.variable)
+        if part.kind == "matrix" and _symmetric(d, part):
+            label = f"symmetric gradient (df = tr(Gᵀ d{part.variable}) for every symmetric d{part.variable})"
         shape = part.shape
         if shape is None and part.components is not None:
             shape = (n.Dim(part.components.rows), n.Dim(part.components.cols))
+        if part.index is not None:
+            label = f"{label}, in index notation (it has no matrix form)"
         pieces.append(f"{_dims(shape)} {label}" if shape is not None else label)
     text = "; ".join(pieces)
     if any(p.kind not in ("derivative", "matrix", "hessian") for p in d.parts):

@@ -58,6 +58,14 @@ def paren(tex: str) -> str:
     return f"({tex})"
 
 
+def _dim_tex(dim: n.Dim) -> str:
+    """A size as TeX: 3, n, 2mn."""
+    names = " ".join(name_tex(x) for x in dim.names)
+    if not names:
+        return str(dim.coeff)
+    return names if dim.coeff == 1 else f"{dim.coeff} {names}"
+
+
 class TexPrinter:
     """Matrix expressions as display TeX.
 
@@ -81,7 +89,7 @@ class TexPrinter:
         return _number(node.value), (ATOM if node.value >= 0 and node.value.denominator == 1 else MUL - 1)
 
     def _print_Constant(self, node: n.Constant) -> tuple[str, int]:
-        return r"\pi", ATOM
+        return (r"\pi" if node.name == "pi" else r"e"), ATOM
 
     def _print_Var(self, node: n.Var) -> tuple[str, int]:
         if node.is_column or node.name in self.vectors:
@@ -99,6 +107,10 @@ class TexPrinter:
 
     def _print_Identity(self, node: n.Identity) -> tuple[str, int]:
         return "I", ATOM
+
+    def _print_Commutation(self, node: n.Commutation) -> tuple[str, int]:
+        m, k = node.sides
+        return rf"K_{{{_dim_tex(m)},{_dim_tex(k)}}}", ATOM
 
     def _print_Zero(self, node: n.Zero) -> tuple[str, int]:
         return (r"\mathbf{0}^{\top}" if node.is_row else r"\mathbf{0}"), ATOM
@@ -231,6 +243,9 @@ class TexPrinter:
 
     def _print_Softmax(self, node: n.Softmax) -> tuple[str, int]:
         return self._operator(r"\operatorname{softmax}", node)
+
+    def _print_Op(self, node: n.Op) -> tuple[str, int]:
+        return self._operator(rf"\operatorname{{{node.name}}}", node)
 
     def _print_Vec(self, node: n.Vec) -> tuple[str, int]:
         return self._operator(r"\operatorname{vec}", node)

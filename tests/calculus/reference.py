@@ -48,7 +48,15 @@ def matrix(name: str, rows: int, cols: int) -> sp.Matrix:
     return sp.Matrix(rows, cols, lambda i, j: scalar(entry(name, i + 1, j + 1)))
 
 
-_DECLARATION = re.compile(r"^\s*(?P<names>[A-Za-z]\w*(?:\s*,\s*[A-Za-z]\w*)*)\s+in\s+R(?:\^(?P<size>\w+|\(\s*\w+\s*x\s*\w+\s*\)))?\s*$")
+def symmetric(name: str, n: int) -> sp.Matrix:
+    """A symmetric matrix with one symbol per pair: S12 stands at (1, 2) and at (2, 1)."""
+    return sp.Matrix(n, n, lambda i, j: scalar(entry(name, min(i, j) + 1, max(i, j) + 1)))
+
+
+_DECLARATION = re.compile(
+    r"^\s*(?P<names>[A-Za-z]\w*(?:\s*,\s*[A-Za-z]\w*)*)\s+in\s+"
+    r"(?:R(?:\^(?P<size>\w+|\(\s*\w+\s*x\s*\w+\s*\)))?|Sym\((?P<sym>\w+)\))\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -57,16 +65,20 @@ class Declaration:
 
     names: tuple[str, ...]
     shape: tuple[str, str]
+    symmetric: bool = False
 
 
 def declarations(text: str) -> list[Declaration]:
-    """The declarations of a block's text (``x in R^n``, ``W in R^(m x n)``, ``z in R``)."""
+    """The declarations of a block's text (``x in R^n``, ``W in R^(m x n)``, ``z in R``, ``S in Sym(n)``)."""
     found = []
     for line in text.splitlines():
         m = _DECLARATION.match(line)
         if not m:
             continue
         names = tuple(s.strip() for s in m["names"].split(","))
+        if m["sym"]:
+            found.append(Declaration(names, (m["sym"], m["sym"]), symmetric=True))
+            continue
         size = (m["size"] or "1").strip("()")
         rows, _, cols = (part.strip() for part in size.partition("x"))
         found.append(Declaration(names, (rows, cols or "1")))
@@ -97,6 +109,8 @@ def values_at(text: str, sizes: Mapping[str, int]) -> SimpleNamespace:
         for name in d.names:
             if rows == cols == 1:
                 value = scalar(name)
+            elif d.symmetric:
+                value = symmetric(name, rows)
             elif cols == 1:
                 value = vector(name, rows)
             else:
@@ -112,9 +126,23 @@ def _flat(value: sp.Basic | sp.MatrixBase) -> list[sp.Expr]:
     return list(value) if isinstance(value, sp.MatrixBase) else [value]
 
 
+def vec(value: sp.Basic | sp.MatrixBase) -> list[sp.Expr]:
+    """The entries column by column, as vec stacks them (a column's entries in order)."""
+    if not isinstance(value, sp.MatrixBase):
+        return [value]
+    return [value[i, j] for j in range(value.cols) for i in range(value.rows)]
+
+
+def is_symmetric(v: sp.Basic | sp.MatrixBase) -> bool:
+    """A matrix of symbols with one symbol per pair, as :func:`symmetric` makes."""
+    return isinstance(v, sp.MatrixBase) and v.rows == v.cols > 1 and v[0, 1] == v[1, 0]
+
+
 def kind(f: sp.Expr | sp.MatrixBase, v: sp.Symbol | sp.MatrixBase) -> str:
     """What the derivative of ``f`` by ``v`` is called: derivative, gradient, column, jacobian, matrix or vec."""
     scalar_f = not isinstance(f, sp.MatrixBase)
+    if not scalar_f and f.cols > 1:  # a matrix-valued function
+        return "derivative" if not isinstance(v, sp.MatrixBase) else "vec"
     if isinstance(v, sp.MatrixBase) and v.cols > 1:
         return "matrix" if scalar_f else "vec"
     if not isinstance(v, sp.MatrixBase):
@@ -130,6 +158,8 @@ def arrange(how: str, v: sp.Symbol | sp.MatrixBase, partial: Callable[[sp.Symbol
     v gives the Jacobian of vec(v), whose columns follow v's entries column by column.
     """
     if how == "matrix":
+        if is_symmetric(v):  # the symmetric gradient: half of ∂f/∂Sij off the diagonal, where Sij is two entries
+            return sp.Matrix(v.rows, v.cols, lambda i, j: partial(v[i, j])[0] / (1 if i == j else 2))
         return sp.Matrix(v.rows, v.cols, lambda i, j: partial(v[i, j])[0])
     order = [v[i, j] for j in range(v.cols) for i in range(v.rows)] if how == "vec" else _flat(v)
     columns = [partial(s) for s in order]
@@ -138,14 +168,17 @@ def arrange(how: str, v: sp.Symbol | sp.MatrixBase, partial: Callable[[sp.Symbol
 
 
 def derivative(f: sp.Expr | sp.MatrixBase, v: sp.Symbol | sp.MatrixBase, layout: str = "numerator") -> sp.Matrix:
-    """∂f/∂v by SymPy's ``diff``, entry by entry, laid out by :func:`arrange`."""
-    fs = _flat(f)
-    return arrange(kind(f, v), v, lambda s: [sp.diff(e, s) for e in fs], layout)
+    """∂f/∂v by SymPy's ``diff``, entry by entry, laid out by :func:`arrange` (dF/dt shaped like a matrix F)."""
+    how = kind(f, v)
+    if how == "derivative" and isinstance(f, sp.MatrixBase):
+        return f.diff(v)
+    fs = vec(f)
+    return arrange(how, v, lambda s: [sp.diff(e, s) for e in fs], layout)
 
 
 def hessian(f: sp.Expr, v: sp.Symbol | sp.MatrixBase) -> sp.Matrix:
-    """∇²f: the matrix of ∂²f/∂vᵢ∂vⱼ by SymPy (1 × 1 for a scalar v)."""
-    order = _flat(v)
+    """∇²f: the matrix of ∂²f/∂vᵢ∂vⱼ by SymPy (1 × 1 for a scalar v), over vec(v) for a matrix v."""
+    order = vec(v)
     return sp.Matrix(len(order), len(order), lambda i, j: sp.diff(f, order[i], order[j]))
 
 

@@ -403,7 +403,6 @@ def test_random_expressions_agree_with_sympy(drawn, sizes):
     event("compared with SymPy" if compared else "refused or unchecked")
 
 
-@pytest.mark.xfail(strict=True, reason="an array times a scalar such as dot(x, w) is refused (see test_identities)")
 @settings(FUZZ, max_examples=40, phases=[Phase.generate])
 @given(blocks(scaled=True), SIZES)
 def test_random_expressions_with_scaled_arrays_agree_with_sympy(drawn, sizes):
