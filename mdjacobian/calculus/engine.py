@@ -26,6 +26,7 @@ from .extract import derivative as matrix_derivative
 from .extract import hessian as matrix_hessian
 from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
+from .needs import Needs, needs_of
 from .proof import Claim, Proof, Prover
 from .tidy import tidy
 
@@ -319,8 +320,15 @@ class Engine:
         if chain is not None:
             claims.extend(self.chain_claims(function, chain))
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
-        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint())
+        nodes = [c.function for c in claims] + [c.derivative for c in claims if isinstance(c.derivative, n.Node)]
+        needs = needs_of(nodes).merge(self.needs())
+        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint(), needs=needs)
         return prover.run()
+
+    def needs(self) -> Needs:
+        """What the block's ``assume:`` lines ask of the proof's sizes and points."""
+        fixed = frozenset(self._fact(left, right)[0] for left, right in self.block.assumptions)
+        return Needs(fixed=fixed)
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
