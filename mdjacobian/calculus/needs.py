@@ -32,6 +32,9 @@ class SizeBound:
         left, right = self.left.at(sizes), self.right.at(sizes)
         return left > right if self.strict else left >= right
 
+    def __str__(self) -> str:
+        return f"{self.left} {'>' if self.strict else '≥'} {self.right}"
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -61,6 +64,13 @@ class Needs:
         if not all(bound.holds(sizes) for bound in self.size_bounds):
             return False
         return all(rank_bound(m, sizes) >= m.rows.at(sizes) for m in self.full_rank)
+
+    def why_no_sizes(self) -> str:
+        """Why no assignment of sizes fits, for a proof that could not run."""
+        if self.size_bounds:
+            bounds = ", ".join(str(b) for b in self.size_bounds)
+            return f"no sizes of at least 5 satisfy {bounds} with every matrix under inv, det or logdet invertible"
+        return "a matrix under inv, det or logdet is singular at every size of at least 5"
 
     def merge(self, other: Needs) -> Needs:
         """Both records' requirements."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BlockError
+from ..errors import BlockError, Unchecked
 from . import nodes as n
 from .needs import Needs
 from .numeric import Arr, Compiler, Invalid, Numbers, Unevaluable, flat, matmul, transpose
@@ -69,6 +69,16 @@ class Proof:
     points: int = 0
     sizes: tuple[tuple[tuple[str, int], ...], ...] = ()
     reason: str = ""
+    line: int | None = None
+    """The block's line a result left unchecked is reported on: its function's definition."""
+    source_line: str | None = None
+
+    def warning(self) -> Unchecked | None:
+        """The warning a host reports for a result left unchecked, on its line; None when it was checked."""
+        if self.checked:
+            return None
+        warning = Unchecked(self.reason)
+        return warning.at(self.line, self.source_line or "") if self.line is not None else warning
 
     def __str__(self) -> str:
         if not self.checked:
@@ -148,7 +158,7 @@ class Prover:
     def run(self) -> Proof:
         assignments = self.sampler.assignments(self.sizes)
         if assignments is None:
-            return Proof(False, reason="no sizes of at least 5 meet what the block needs (see its assume: line and inverses)")
+            return Proof(False, reason=self.needs.why_no_sizes())
         points = 0
         for assignment in assignments:
             found = outside = 0
