@@ -11,7 +11,7 @@ in O(n⁴) additions and multiplications, each an unevaluated SymPy node that sh
 commutative).
 No division is taken before the last one, by det A, so the entries are right wherever A is
 invertible. The expressions are large trees but small graphs: evaluate them with a walk that visits
-each shared node once (``lambdify(..., cse=True)``, or substitution node by node).
+each shared node once (SymPy's ``subs``, printing and ``lambdify`` visit every path).
 """
 
 from __future__ import annotations
