@@ -318,11 +318,10 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
     assumptions: tuple[tuple[ast.Expr, ast.Expr], ...] = ()
     facts: tuple[Fact, ...] = ()
     if options.assume is not None:
-        known = set(free) | set(wrt) | declared | defined | CONSTANTS | {"T"}  # x^T transposes
+        sizes = {s for d in declarations for s in d.sizes}
+        known = set(free) | set(wrt) | declared | defined | CONSTANTS | IMPLICIT | sizes | {"T"}  # x^T transposes
         try:
-            assumptions, facts = read_assumptions(
-                options.assume, limits, {s for d in declarations for s in d.sizes}, {d.name: d for d in declarations}, known, multiplying
-            )
+            assumptions, facts = read_assumptions(options.assume, limits, sizes, {d.name: d for d in declarations}, known, multiplying)
         except BlockError as exc:
             exc.of("options")
             if "assume" in block_options:

@@ -21,7 +21,7 @@ from ..limits import Limits
 from ..model import Declaration, Fact, Size
 from ..options import split_top_level
 from . import syntax as ast
-from .grammar import parse_expression
+from .grammar import IDENTITY_NAME, parse_expression
 
 _DEFINITE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+positive\s+definite\s*")
 _COMPARISON = re.compile(r">=|<=|≥|≤|>|<|=")
@@ -113,7 +113,7 @@ def _parse(text: str, limits: Limits, variables: Collection[str]) -> ast.Expr:
 def _expression(text: str, limits: Limits, known: Collection[str], variables: Collection[str]) -> ast.Expr:
     expr = _parse(text, limits, variables)
     for node in ast.walk(expr):
-        if isinstance(node, ast.Name) and node.name not in known:
+        if isinstance(node, ast.Name) and node.name not in known and not IDENTITY_NAME.fullmatch(node.name):
             raise BlockError(f"assume: '{node.name}' does not appear in the block")
     return expr
 
