@@ -199,3 +199,13 @@ def test_needs_merge_keeps_both():
     a = Needs(definite=frozenset({"S"}), size_bounds=(SizeBound(n.Dim(5), n.Dim(1, ("n",)), False),))
     merged = a.merge(Needs(fixed=frozenset({"y"})))
     assert merged.definite == {"S"} and merged.fixed == {"y"} and merged.size_bounds == a.size_bounds
+
+
+def test_a_symmetric_matrix_under_logdet_is_drawn_symmetric_with_a_positive_determinant(monkeypatch):
+    used = points_used(monkeypatch)
+    assert evaluate("S in Sym(n)\nx in R^n\nf = logdet(S) + x^T inv(S) x\nwrt: S", limits=HERE).check.checked
+    assert used
+    for _, values in used:
+        s = values["S"]
+        m = mpmath.matrix([s.data[i * s.cols : (i + 1) * s.cols] for i in range(s.rows)])
+        assert m == m.T and mpmath.det(m) > 0
