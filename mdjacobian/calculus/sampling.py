@@ -179,8 +179,8 @@ class Sampler:
     def point(self, sizes: Mapping[str, int], attempt: int, numbers: Numbers, defined: Defined) -> dict[str, Any] | None:
         """A random point where ``defined`` holds, searched for from a random draw; None if not found."""
         values = self.draw(sizes, attempt, numbers)
-        if defined(values, sizes):
-            return values
+        if not (self.needs.positive or self.needs.domains) or defined(values, sizes):
+            return values  # with nothing to search for, the comparison itself skips a point outside
         for candidate in self._search(values, sizes, numbers):
             if defined(candidate, sizes):
                 return candidate
