@@ -11,6 +11,8 @@
 4. Blocks at symbolic sizes (derived in matrix notation and proven at three random size
    assignments), each against the concrete 3×3 block of 1 as the baseline.
 5. A block of ``bench/site.py`` stage by stage, each stage against the whole block.
+6. ``Result.at_sizes`` with inverses and determinants at sizes 5 to 9, each a first call (caches
+   cleared), against writing the same form out as cofactors (at 5 and 6; above, cofactors take minutes).
 
 Timings interleave candidate and baseline and report medians, so a busy machine slows both alike;
 the ratio is the figure to compare across machines.
@@ -208,7 +210,50 @@ def stages(count: int = 300) -> None:
     print(row("for scale: the peer's block (SymPy jacobian + latex)", peer, whole))
 
 
+INVERSES = {
+    "logdet(A) by A": "A in R^(n x n)\nf = logdet(A)\nwrt: A",
+    "det(A) by A": "A in R^(n x n)\nf = det(A)\nwrt: A",
+    "x^T inv(A) x by x": "A in R^(n x n)\nx in R^n\nf = x^T inv(A) x\nwrt: x",
+    "inv(A) b by b": "A in R^(n x n)\nb in R^n\nf = inv(A) b\nwrt: b",
+}
+
+
+def inverses() -> None:
+    import sympy as sp
+
+    import mdjacobian
+    from mdjacobian.calculus.adjugate import _det_and_inverse
+    from mdjacobian.calculus.components import Lowering
+
+    def fresh() -> None:
+        sp.core.cache.clear_cache()
+        _det_and_inverse.cache_clear()
+
+    print("\n6. Result.at_sizes with inverses and determinants, first call, against the same form as cofactors")
+    for label, source in INVERSES.items():
+        result = mdjacobian.evaluate(source)
+        form, definitions = result.parts[0].form, result.derivation.model.definitions
+        for size in (5, 6, 7, 8, 9):
+
+            def ours(size: int = size) -> object:
+                fresh()
+                return result.at_sizes(n=size)
+
+            def cofactors(size: int = size) -> object:
+                fresh()
+                return Lowering({"n": size}, definitions)(form)
+
+            name = f"{label}, n = {size}"
+            if size <= 6:
+                seconds, base = side_by_side(ours, cofactors, rounds=3, number=1)
+                print(f"  {name:<46} {seconds * 1e3:9.3f} ms   ×{seconds / base:7.4f} of cofactors ({base * 1e3:,.0f} ms)")
+            else:
+                seconds = median_seconds(ours, 3, 1)
+                print(f"  {name:<46} {seconds * 1e3:9.3f} ms   (cofactors take minutes: not run)")
+
+
 if __name__ == "__main__":
     main()
     symbolic()
     stages()
+    inverses()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import BlockError, LimitError
+from .errors import BlockError, LimitError, Unchecked
 from .limits import Limits
 from .options import Options
 
@@ -24,6 +24,7 @@ __all__ = [
     "Limits",
     "Options",
     "Result",
+    "Unchecked",
     "evaluate",
     "fence_format",
     "fence_validator",

@@ -70,3 +70,14 @@ class LimitError(BlockError):
         kwargs.setdefault("kind", "limits")
         super().__init__(reason, **kwargs)  # type: ignore[arg-type]
 
+
+
+class Unchecked(BlockError):
+    """A result shown without its numerical proof: not an error but a warning, placed on the block's line.
+
+    It is never raised; hosts report it as they report a block's error, so that a strict build fails.
+    """
+
+    def __init__(self, reason: str, **kwargs: object) -> None:
+        kwargs.setdefault("kind", "computation")
+        super().__init__(f"not checked numerically: {reason}", **kwargs)  # type: ignore[arg-type]

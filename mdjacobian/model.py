@@ -65,6 +65,23 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """An ``assume:`` fact about where the block is defined; the proof samples only where it holds.
+
+    ``kind`` is ``sizes`` (``N > d``: ``left`` and ``right`` are sizes), ``positive`` (``b - A x > 0``,
+    entry by entry: ``left`` and ``right`` are expressions, ``left > right``) or ``definite``
+    (``A positive definite``: ``name``). ``text`` is the fact as written, for the caption.
+    """
+
+    kind: str
+    text: str
+    left: Expr | Size | None = None
+    right: Expr | Size | None = None
+    strict: bool = True
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class Block:
     """A parsed block: what to differentiate, with respect to what, and how to show it."""
 
@@ -81,7 +98,9 @@ class Block:
     point: tuple[tuple[str, Expr], ...] | None = None
     """The ``at:`` point as (name, value) pairs, when given; values are numeric expressions."""
     assumptions: tuple[tuple[Expr, Expr], ...] = ()
-    """``assume:`` facts as (left, right) pairs of expressions."""
+    """``assume:`` equalities (``sum(y) = 1``) as (left, right) pairs of expressions."""
+    facts: tuple[Fact, ...] = ()
+    """``assume:`` facts about where the block is defined (``N > d``, ``b - A x > 0``, ``A positive definite``)."""
     option_lines: tuple[tuple[str, int, str], ...] = ()
     """Options set by block lines: (key, line number, line text)."""
     source: str = ""

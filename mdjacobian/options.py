@@ -44,7 +44,7 @@ OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
 
 PRESENTATION_CHOICES: dict[str, tuple[str, ...]] = {
     "source": ("none", "above", "below", "tabbed-left", "tabbed-right", "material-block"),
-    "expect": ("result", "error"),
+    "expect": ("result", "error", "unchecked"),
 }
 """Options about how a host shows a block, not what is computed; the first word is the default.
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     from .calculus.engine import Derivation, Part
     from .calculus.proof import Proof
+    from .errors import Unchecked
     from .model import Block
 
 
@@ -51,6 +52,12 @@ class Result:
     def check(self) -> Proof:
         """The numerical proof's verdict (``.checked``, and ``str()`` says what was tried)."""
         return self.derivation.proof
+
+    @property
+    def warning(self) -> Unchecked | None:
+        """Why the result is shown without its numerical proof, placed on the block's line (an
+        :class:`~mdjacobian.Unchecked`, which hosts report as a build warning); None when it was proven."""
+        return self.derivation.proof.warning()
 
     @property
     def chain(self) -> Any:
@@ -174,5 +181,7 @@ class Result:
         return "\n".join(f"$${equation}$$" for equation in self.equations)
 
     def _repr_markdown_(self) -> str:
-        checked = " ✓ checked" if self.check.checked else ""
+        from .render.errorbox import unchecked_text
+
+        checked = " ✓ checked" if self.check.checked else f"\n\n**{unchecked_text(self.check.reason)}**"
         return "".join(f"$$\n{equation}\n$$\n\n" for equation in self.equations) + self.caption + checked + "\n"

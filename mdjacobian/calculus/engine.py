@@ -26,6 +26,7 @@ from .extract import derivative as matrix_derivative
 from .extract import hessian as matrix_hessian
 from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
+from .needs import Needs, needs_of
 from .proof import Claim, Proof, Prover
 from .tidy import tidy
 
@@ -319,8 +320,20 @@ class Engine:
         if chain is not None:
             claims.extend(self.chain_claims(function, chain))
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
-        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint())
+        nodes = [c.function for c in claims] + [c.derivative for c in claims if isinstance(c.derivative, n.Node)]
+        needs = needs_of(nodes).merge(self.needs())
+        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint(), needs=needs)
         return prover.run()
+
+    def needs(self) -> Needs:
+        """What the block's ``assume:`` facts ask of the proof's sizes and points."""
+        from .facts import fact_needs
+
+        fixed = frozenset(self._fact(left, right)[0] for left, right in self.block.assumptions)
+        try:
+            return fact_needs(self.block.facts, self.model, self.limits).merge(Needs(fixed=fixed))
+        except BlockError as exc:
+            raise self.block.locate(exc, "assume") from None
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
@@ -390,7 +403,7 @@ class Engine:
 
         value = numeric_value(right, self.limits)
         if not (isinstance(left, ast.Call) and left.name == "sum" and isinstance(left.args[0], ast.Name) and isinstance(value, n.Number)):
-            raise self.block.locate(BlockError("assume: only facts of the form sum(v) = number are understood"), "assume")
+            raise self.block.locate(BlockError("assume: an equality must be of the form sum(v) = number"), "assume")
         name = left.args[0].name
         var = self.model.symbols.get(name)
         if var is None or var.is_scalar or name in self.model.definitions:
@@ -513,7 +526,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         if block.point is not None:
             value = _value_at(engine, matrix if matrix is not None else parts[0].components, block, concrete, matrix is not None)
     parts = _mark_shown(parts, matrix is not None)
-    proof = engine.prove(function, parts, chain, matrix)
+    proof = _placed(engine.prove(function, parts, chain, matrix), block)
     return Derivation(
         block=block,
         model=engine.model,
@@ -526,6 +539,16 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         variables=variables,
         chain=chain,
     )
+
+
+def _placed(proof: Proof, block: Block) -> Proof:
+    """``proof``, when unchecked, placed on the line of the function it could not check."""
+    from dataclasses import replace
+
+    if proof.checked or not block.outputs:
+        return proof
+    definition = block.definition(block.outputs[-1])
+    return replace(proof, line=definition.line, source_line=definition.text)
 
 
 def _mark_shown(parts: list[Part], whole: bool) -> list[Part]:

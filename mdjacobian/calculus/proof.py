@@ -20,15 +20,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BlockError
+from ..errors import BlockError, Unchecked
 from . import nodes as n
+from .needs import Needs
 from .numeric import Arr, Compiler, Invalid, Numbers, Unevaluable, flat, matmul, transpose
+from .sampling import Sampler
 
 ATTEMPTS = 48
-"""Random points tried per size assignment before giving up on finding a valid one."""
-SIZE_CHOICES = (5, 6, 7, 8)
-"""The concrete sizes a symbolic size takes in the proof."""
-ASSIGNMENTS = 3
+"""Random points tried per size assignment before giving up on finding a valid one; each is searched
+from (:class:`~.sampling.Sampler`) when it falls outside the domain."""
 DIRECTIONS = 2
 TOLERANCE = 1e-6
 FLOAT_LEVELS = 2
@@ -69,6 +69,16 @@ class Proof:
     points: int = 0
     sizes: tuple[tuple[tuple[str, int], ...], ...] = ()
     reason: str = ""
+    line: int | None = None
+    """The block's line a result left unchecked is reported on: its function's definition."""
+    source_line: str | None = None
+
+    def warning(self) -> Unchecked | None:
+        """The warning a host reports for a result left unchecked, on its line; None when it was checked."""
+        if self.checked:
+            return None
+        warning = Unchecked(self.reason)
+        return warning.at(self.line, self.source_line or "") if self.line is not None else warning
 
     def __str__(self) -> str:
         if not self.checked:
@@ -84,50 +94,8 @@ class Proof:
         return "; ".join(f"{name} = " + ", ".join(str(dict(s)[name]) for s in self.sizes) for name in names)
 
 
-def size_assignments(names: Sequence[str], rng: random.Random) -> list[dict[str, int]]:
-    """Concrete values for symbolic sizes, at least 5: within an assignment each name differs from
-    the others (so nothing is square by accident), and the assignments differ from each other."""
-    if not names:
-        return [{}]
-    choices = list(SIZE_CHOICES) + list(range(9, 5 + len(names) + 4))
-    rng.shuffle(choices)
-    # Read the shuffled sizes in turn: consecutive ones are distinct, and with enough of them no
-    # size repeats across the assignments either.
-    width = len(names)
-    return [
-        {name: choices[(i * width + j) % len(choices)] for j, name in enumerate(names)} for i in range(ASSIGNMENTS)
-    ]
-
-
-def _draw(rng: random.Random, attempt: int) -> float:
-    mode = attempt % 4
-    if mode == 0:
-        return rng.choice((-1, 1)) * 10 ** rng.uniform(-1, 1)  # spread over the real line
-    if mode == 1:
-        return 10 ** rng.uniform(-1, 0.7)  # positive: inside log and sqrt
-    if mode == 2:
-        return rng.uniform(0.1, 0.9)
-    return rng.gauss(0, 1.5)
-
-
-def _random_value(shape: tuple[int, int], rng: random.Random, attempt: int, numbers: Numbers) -> Any:
-    rows, cols = shape
-    values = [numbers.number(round(_draw(rng, attempt), 6)) for _ in range(rows * cols)]
-    return values[0] if rows == cols == 1 else Arr(rows, cols, values)
-
-
-def _direction(shape: tuple[int, int], rng: random.Random) -> Any:
-    rows, cols = shape
-    values = [rng.gauss(0, 1) for _ in range(rows * cols)]
-    return values[0] if rows == cols == 1 else Arr(rows, cols, values)
-
-
-def _symmetric(value: Any, var: n.Var) -> Any:
-    """A value or direction of a symmetric variable: the random matrix made symmetric, (A + Aᵀ)/2."""
-    if not (isinstance(var, n.Var) and var.symmetric and isinstance(value, Arr)):
-        return value
-    size = value.rows
-    return Arr(size, size, [(value.at(i, j) + value.at(j, i)) / 2 for i in range(size) for j in range(size)])
+def _assignment_text(assignment: Mapping[str, int]) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in assignment.items())
 
 
 def _combine(a: Any, b: Any, t: Any) -> Any:
@@ -170,41 +138,69 @@ class Prover:
         constrain: Callable[[dict[str, Any], Mapping[str, int], Numbers], None] | None = None,
         fixed: Mapping[str, Any] | None = None,
         points_per_size: int | None = None,
+        needs: Needs | None = None,
     ) -> None:
         self.claims = claims
         self.free = free
         self.sizes = list(sizes)
         self.rng = random.Random(seed)
-        self.constrain = constrain
         self.fixed = fixed  # a given point (at:), in exact numbers
         self.points_per_size = points_per_size or (1 if sizes else 3)
         self.compilers: dict[tuple, Compiler] = {}
+        self.needs = needs or Needs()
+        definitions = next((c.definitions for c in claims if c.definitions), {})
+        self.functions = list(dict.fromkeys((c.function, id(c.definitions)) for c in claims))
+        self._definitions = {id(c.definitions): c.definitions for c in claims}
+        self.sampler = Sampler(
+            free, self.needs, self.rng, constrain, lambda node, sizes: self._value_of(node, sizes, definitions)
+        )
 
     def run(self) -> Proof:
-        assignments = size_assignments(self.sizes, self.rng)
+        assignments = self.sampler.assignments(self.sizes)
+        if assignments is None:
+            return Proof(False, reason=self.needs.why_no_sizes())
         points = 0
         for assignment in assignments:
-            found = 0
+            found = outside = 0
             for attempt in range(ATTEMPTS):
                 outcome = self._try_point(assignment, attempt)
                 if outcome is None:
+                    continue
+                if outcome is False:
+                    outside += 1
                     continue
                 found += 1
                 if found == self.points_per_size:
                     break
             if found == 0:
-                return Proof(False, reason="no random point where every entry has a real, finite value")
+                where = f" at {_assignment_text(assignment)}" if assignment else ""
+                if outside == ATTEMPTS:
+                    return Proof(False, reason=f"no random point{where} where every entry has a real, finite value")
+                return Proof(False, reason=f"no random point{where} where the function and its derivatives have real, finite values that central differences can compare")
             points += found
         return Proof(True, points=points, sizes=tuple(tuple(a.items()) for a in assignments if a))
 
-    def point(self, assignment: Mapping[str, int], attempt: int, numbers: Numbers) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for var in self.free:
-            shape = (var.rows.at(assignment), var.cols.at(assignment))
-            values[var.name] = _symmetric(_random_value(shape, self.rng, attempt, numbers), var)
-        if self.constrain is not None:
-            self.constrain(values, assignment, numbers)
-        return values
+    def point(self, assignment: Mapping[str, int], attempt: int, numbers: Numbers) -> dict[str, Any] | None:
+        """A random point inside the block's domain, or None when the search found none."""
+        return self.sampler.point(assignment, attempt, numbers, self._defined)
+
+    def _value_of(self, node: n.Node, sizes: Mapping[str, int], definitions: Mapping[str, n.Node]):  # noqa: ANN202
+        compiled = self.compiler(sizes, definitions)(node)
+        return lambda values, numbers: compiled(values, numbers, [], {})
+
+    def _defined(self, values: dict[str, Any], sizes: Mapping[str, int]) -> bool:
+        """Whether every function has a real, finite value at the point, and the author's facts hold."""
+        numbers = Numbers()
+        try:
+            for function, key in self.functions:
+                self.compiler(sizes, self._definitions[key])(function)(values, numbers, [], {})
+            for fact in self.needs.positive:
+                definitions = next(iter(self._definitions.values()), {})
+                if not all(x > 0 for x in flat(self.compiler(sizes, definitions)(fact)(values, numbers, [], {}))):
+                    return False
+        except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
+            return False
+        return True
 
     def compiler(self, sizes: Mapping[str, int], definitions: Mapping[str, n.Node]) -> Compiler:
         key = (tuple(sorted(sizes.items())), id(definitions))
@@ -213,7 +209,11 @@ class Prover:
         return self.compilers[key]
 
     def _try_point(self, assignment: Mapping[str, int], attempt: int) -> bool | None:
+        """True when every claim holds at a random point; False when none was found inside the domain;
+        None when the point could not tell."""
         values = self.point(assignment, attempt, Numbers())
+        if values is None:
+            return False
         groups: dict[tuple, list[Claim]] = {}
         for claim in self.claims:
             key = (claim.function, tuple(v.name for v in claim.variables), claim.order, id(claim.definitions))
@@ -236,8 +236,8 @@ class Prover:
         """
         first = claims[0]
         shapes = [(v.rows.at(sizes), v.cols.at(sizes)) for v in first.variables]
-        u = [_symmetric(_direction(s, self.rng), v) for s, v in zip(shapes, first.variables)]
-        w = [_symmetric(_direction(s, self.rng), v) for s, v in zip(shapes, first.variables)] if first.order == 2 else None
+        u = [self.sampler.direction(v, s) for v, s in zip(first.variables, shapes)]
+        w = [self.sampler.direction(v, s) for v, s in zip(first.variables, shapes)] if first.order == 2 else None
         scale = max([1.0] + [_norm(flat(values[v.name])) for v in first.variables])
         scale /= max([1.0] + [_norm(flat(d)) for d in u])  # a step of the same size, whatever the direction
         try:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from .. import workers
 from ..api import derive
 from ..errors import BlockError
 from ..limits import TIMEOUT_RANGE, Limits, check_timeout
 from ..options import CHOICES, split_top_level
+
+if TYPE_CHECKING:
+    from ..result import Result
 
 FORMATS = ("text", "tex", "mathml", "sympy", "numpy")
 
@@ -57,11 +62,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def formatted(source: str, options: dict[str, str], limits: Limits, form: str) -> str:
-    """The block computed and written in ``form``: the work a worker does for the command line."""
+UNCHECKED_STATUS = 3
+"""The exit status when the result was printed but could not be proven numerically."""
+
+
+def checked_output(source: str, options: dict[str, str], limits: Limits, form: str) -> str:
+    """:func:`formatted`, and the warning of a result left unchecked, as one JSON text (what the cache keeps)."""
     from ..result import Result
 
     result = Result(derive(source, options, None, limits))
+    warning = result.warning
+    return json.dumps([formatted(result, form), None if warning is None else str(warning)], ensure_ascii=False)
+
+
+def formatted(result: Result, form: str) -> str:
+    """The computed block written in ``form``."""
     if form == "tex":
         return result.tex
     if form == "mathml":
@@ -85,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     limits = Limits(timeout=args.timeout) if args.timeout is not None else Limits()
 
     def computed() -> str:
-        return workers.run(f"{__name__}:formatted", (source, options, limits, args.format), limits)
+        return workers.run(f"{__name__}:checked_output", (source, options, limits, args.format), limits)
 
     try:
         if args.cache_dir:
@@ -98,5 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BlockError as error:
         print(f"mdjacobian: {error}", file=sys.stderr)
         return 1
-    print(output)
+    shown, warning = json.loads(output)
+    print(shown)
+    if warning is not None:
+        print(f"mdjacobian: warning: {warning}", file=sys.stderr)
+        return UNCHECKED_STATUS
     return 0

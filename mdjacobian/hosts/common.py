@@ -38,6 +38,14 @@ def check_label(result: Result) -> str | None:
 
 
 def caption_line(result: Result) -> str:
-    """The caption with the check's verdict: ``2 × 2 Jacobian, numerator layout ✓ checked``."""
+    """The caption with the check's verdict: ``2 × 2 Jacobian, numerator layout ✓ checked``; a result
+    left unchecked has its own line (:func:`unchecked_line`)."""
     label = check_label(result)
-    return result.caption if label is None else f"{result.caption} {label}"
+    return f"{result.caption} {label}" if label == CHECKED else result.caption
+
+
+def unchecked_line(result: Result) -> str | None:
+    """``⚠ Not checked numerically: <reason>`` under a result left unchecked; None for a proven one."""
+    from ..render.errorbox import unchecked_text
+
+    return None if result.check.checked else unchecked_text(result.check.reason)

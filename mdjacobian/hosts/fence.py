@@ -102,6 +102,15 @@ def report(error: BlockError, settings: Settings, classes: list[str] | None = No
     """Log a block's error and return its error box, or raise FailFast when configured to."""
     from ..render import render_error
 
+    warn(error)
+    if settings.fail_fast:
+        page = current_page.get()
+        raise FailFast(f"{page + ': ' if page else ''}jacobian block: {error}") from error
+    return render_error(error, classes, id_value, errors_url(settings))
+
+
+def warn(error: BlockError) -> None:
+    """Log one warning for a block, naming the page: an error, or a result shown unchecked."""
     page = current_page.get()
     where = f"{page}: " if page else ""
     try:
@@ -110,9 +119,18 @@ def report(error: BlockError, settings: Settings, classes: list[str] | None = No
         # A host that makes warnings fatal (Pelican's --fatal warnings) raises here; SuperFences would
         # swallow that and print the block as code, so it leaves as the one exception it lets through.
         raise FailFast(f"{where}jacobian block: {error}") from exc
-    if settings.fail_fast:
-        raise FailFast(f"{where}jacobian block: {error}") from error
-    return render_error(error, classes, id_value, errors_url(settings))
+
+
+def warn_unchecked(html: str, expected: bool) -> None:
+    """Warn about a result the page shows without its proof, unless the block says it expects that
+    (``expect: unchecked``, which in turn warns when the result was proven after all)."""
+    from ..render.errorbox import unchecked_in
+
+    warning = unchecked_in(html)
+    if warning is not None and not expected:
+        warn(warning)
+    elif warning is None and expected:
+        warn(BlockError("expect: unchecked, but the result was checked; remove the line", kind="options"))
 
 
 def errors_url(settings: Settings) -> str:
@@ -159,6 +177,8 @@ def fence_format(
         if presentation.expect == "error":
             expected = BlockError("expect: error, but the block computed; remove the line or fix the example", kind="options")
             html = report(expected, settings, classes, id_value)
+        else:
+            warn_unchecked(html, presentation.expect == "unchecked")
     if presentation.source == "none":
         return html
     from ..render.source import highlight_source, tabs_for, with_source

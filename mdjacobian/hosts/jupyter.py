@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,13 @@ def jacobian(line: str, cell: str) -> Any:
 
     try:
         options, limits = magic_options(line)
-        return evaluate(cell, limits=limits, **options)
+        result = evaluate(cell, limits=limits, **options)
     except BlockError as error:
         _show_error(error)
         return None
+    if result.warning is not None:
+        print(f"jacobian: warning: {result.warning}", file=sys.stderr)  # the cell's output shows it, every time
+    return result
 
 
 def _show_error(error: BlockError) -> None:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from ..errors import BlockError
 from ..limits import Limits
-from .common import CHECK_MARK, caption_line, checked_options
+from .common import CHECK_MARK, caption_line, checked_options, unchecked_line
 
 PROGRAM = "mdjacobian-pandoc"
 CLASS = "jacobian"
@@ -101,8 +101,13 @@ class Filter:
             # pandoc's own MathML stretches every parenthesis; the package's is the one MkDocs pages show.
             return {"t": "RawBlock", "c": ["html", result.to_html(classes=classes, id_value=identifier)]}
         maths = [_para([{"t": "Math", "c": [{"t": "DisplayMath"}, tex]}]) for tex in result.equations]
-        caption = _para([_span("jacobian-shape", _inlines(caption_line(result)))])
-        return _div(identifier, [CLASS, *classes], [*maths, caption])
+        caption = [_para([_span("jacobian-shape", _inlines(caption_line(result)))])]
+        unchecked = unchecked_line(result)
+        if unchecked is not None:
+            self.report(result.warning, text, position)  # type: ignore[arg-type]
+            caption.append(_div("", ["jacobian-check", "jacobian-check-skipped"], [_para([{"t": "Strong", "c": _inlines(unchecked)}])]))
+            classes = ["jacobian-unchecked", *classes]
+        return _div(identifier, [CLASS, *classes], [*maths, *caption])
 
     def report(self, error: BlockError, text: str, position: str | None) -> None:
         """One message on standard error: which block (pandoc's JSON has no line numbers), then the error."""

@@ -31,7 +31,7 @@ from sphinx.util.fileutil import copy_asset_file
 from ..errors import BlockError
 from ..limits import Limits, check_timeout
 from ..options import CHOICES, OPTION_NAMES, Options, parse_option, suggest
-from .common import caption_line, checked_options
+from .common import caption_line, checked_options, unchecked_line
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class JacobianDirective(SphinxDirective):
             result = evaluate("\n".join(self.content), limits=limits, defaults=defaults, **self._given())
         except BlockError as error:
             return self._report(error)
+        if result.warning is not None:
+            self._warn(result.warning)
         classes = self.options.get("class", [])
         if result.output == "mathml":
             # HTML builders get the package's HTML, which is a <div class="jacobian"> of its own;
@@ -117,7 +119,8 @@ class JacobianDirective(SphinxDirective):
             other += self._maths(result)
             container = nodes.container("", html, other, classes=classes)
         else:
-            container = nodes.container("", *self._maths(result), classes=["jacobian", *classes])
+            unchecked = ["jacobian-unchecked"] if result.warning is not None else []
+            container = nodes.container("", *self._maths(result), classes=["jacobian", *unchecked, *classes])
         self.set_source_info(container)
         self.add_name(container)
         return [container]
@@ -139,6 +142,9 @@ class JacobianDirective(SphinxDirective):
             self.set_source_info(node)
             maths.append(node)
         maths.append(nodes.paragraph("", caption_line(result), classes=["jacobian-shape"]))
+        unchecked = unchecked_line(result)
+        if unchecked is not None:
+            maths.append(nodes.paragraph("", unchecked, classes=["jacobian-check", "jacobian-check-skipped"]))
         return maths
 
     def _source_line(self, line: int | None) -> tuple[str, int]:
@@ -153,11 +159,15 @@ class JacobianDirective(SphinxDirective):
         source, _ = self.get_source_info()
         return source, self.lineno + self.content_offset + line
 
+    def _warn(self, error: BlockError) -> None:
+        """One Sphinx warning at the document line the block line is on: an error, or a result left unchecked."""
+        source, line = self._source_line(error.line)
+        logger.warning("jacobian block: %s", error, location=f"{source}:{line}", type="mdjacobian", subtype="block")
+
     def _report(self, error: BlockError) -> list[nodes.Node]:
         from ..render import render_error
 
-        source, line = self._source_line(error.line)
-        logger.warning("jacobian block: %s", error, location=f"{source}:{line}", type="mdjacobian", subtype="block")
+        self._warn(error)
         html = addnodes.only(expr="format_html")
         html += nodes.raw("", render_error(error, self.options.get("class")), format="html")
         other = addnodes.only(expr="not format_html")

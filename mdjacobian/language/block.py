@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import BlockError, LimitError
 from ..limits import Limits
-from ..model import Block, Declaration, Definition
+from ..model import Block, Declaration, Definition, Fact
 from ..options import (
     OPTION_NAMES,
     PRESENTATION_CHOICES,
@@ -27,6 +27,7 @@ from ..options import (
     unknown_option,
 )
 from . import syntax as ast
+from .facts import read_assumptions
 from .declare import DECLARATION_LINE, check_components_are_free, check_new_name, component_names, declaration_line
 from .grammar import CONSTANTS, IDENTITY_NAME, IMPLICIT, RESERVED, Parser, parse_expression, tokenize
 
@@ -181,16 +182,6 @@ def _builtin_call(node: ast.Expr) -> bool:
     return isinstance(node, ast.Call) and node.name in RESERVED
 
 
-def _assumptions(text: str, limits: Limits) -> tuple[tuple[ast.Expr, ast.Expr], ...]:
-    facts = []
-    for piece in split_top_level(text):
-        left, equals, right = piece.partition("=")
-        if not equals or not left.strip() or not right.strip():
-            raise BlockError(f"assume: expected a fact such as 'sum(y) = 1', got '{piece.strip()}'")
-        facts.append((parse_expression(left, limits), parse_expression(right, limits)))
-    return tuple(facts)
-
-
 def read_block(
     source: str,
     given: Mapping[str, object] | None = None,
@@ -325,9 +316,12 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
                 raise exc.at(number, text) from None
             raise
     assumptions: tuple[tuple[ast.Expr, ast.Expr], ...] = ()
+    facts: tuple[Fact, ...] = ()
     if options.assume is not None:
+        sizes = {s for d in declarations for s in d.sizes}
+        known = set(free) | set(wrt) | declared | defined | CONSTANTS | IMPLICIT | sizes | {"T"}  # x^T transposes
         try:
-            assumptions = _assumptions(options.assume, limits)
+            assumptions, facts = read_assumptions(options.assume, limits, sizes, {d.name: d for d in declarations}, known, multiplying)
         except BlockError as exc:
             exc.of("options")
             if "assume" in block_options:
@@ -345,6 +339,7 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
         declarations=tuple(declarations),
         point=point,
         assumptions=assumptions,
+        facts=facts,
         option_lines=tuple((key, number, text) for key, (number, text, _) in block_options.items()),
         source=source,
     )

@@ -143,8 +143,11 @@ def constants_note(d: Derivation) -> str:
 
 
 def caption(d: Derivation) -> str:
-    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``, and the constants."""
-    return _caption(d) + constants_note(d)
+    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``, the constants, and the
+    block's ``assume:`` facts as written (``…, assuming N > d``)."""
+    assume = d.block.options.assume
+    assuming = f", assuming {' '.join(assume.split())}" if assume else ""
+    return _caption(d) + constants_note(d) + assuming
 
 
 def _caption(d: Derivation) -> str:
@@ -152,6 +155,10 @@ def _caption(d: Derivation) -> str:
         from .chains import chain_caption
 
         return chain_caption(d)
+    return _shape_caption(d)
+
+
+def _shape_caption(d: Derivation) -> str:
     layout = d.layout
     if d.matrix is not None:
         kind = overall_kind(d)

@@ -1,16 +1,23 @@
-"""The error box a page shows in place of a block that cannot be computed.
+"""The error box a page shows in place of a block that cannot be computed, and the warning badge of a
+result shown without its proof.
 
 Free of SymPy, so that a page whose blocks come from the cache renders its error boxes without
-loading it.
+loading it, and a host reads an unchecked result's warning back from its cached HTML.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
+
+from ..errors import Unchecked
 
 if TYPE_CHECKING:
     from ..errors import BlockError
+
+UNCHECKED_MARK = "⚠"
+_UNCHECKED = re.compile(r'<p class="jacobian-check jacobian-check-skipped" role="note" data-line="(\d*)" data-reason="([^"]*)">')
 
 
 def attributes(classes: list[str], id_value: str = "", attrs: dict[str, str] | None = None) -> str:
@@ -47,3 +54,33 @@ def render_error(error: BlockError, classes: list[str] | None = None, id_value: 
         listing = f"\n<pre><code>{html.escape(text)}</code></pre>"
     wrapper = attributes(["jacobian-error", *(classes or [])], id_value)
     return f'<div{wrapper} role="alert">\n{message}{listing}{error_link(error, errors_url)}\n</div>'
+
+
+def unchecked_text(reason: str) -> str:
+    """``⚠ Not checked numerically: <reason>``: how every host shows a result left unchecked."""
+    return f"{UNCHECKED_MARK} Not checked numerically: {reason}"
+
+
+def render_unchecked(warning: Unchecked) -> str:
+    """The badge under an unchecked result: the mark, the words and the reason, never only a colour.
+
+    It carries the warning's line and reason, so that a host that gets the HTML from the cache
+    reports the same warning (:func:`unchecked_in`).
+    """
+    reason = warning.reason.removeprefix("not checked numerically: ")
+    line = "" if warning.line is None else str(warning.line)
+    return (
+        f'<p class="jacobian-check jacobian-check-skipped" role="note" data-line="{line}" data-reason="{html.escape(reason)}">'
+        f'<span class="jacobian-check-mark" aria-hidden="true">{UNCHECKED_MARK}</span> '
+        f"<strong>Not checked numerically:</strong> {html.escape(reason, quote=False)}</p>"
+    )
+
+
+def unchecked_in(page: str) -> Unchecked | None:
+    """The warning of an unchecked result whose HTML is ``page`` (as :func:`render_unchecked` wrote it), or None."""
+    found = _UNCHECKED.search(page)
+    if found is None:
+        return None
+    warning = Unchecked(html.unescape(found.group(2)))
+    line = found.group(1)
+    return warning.at(int(line), "") if line else warning

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .equations import caption, equations
 from .errorbox import attributes as _attributes
+from .errorbox import render_unchecked
 from .mathml import tex_to_mathml
 
 if TYPE_CHECKING:
@@ -14,15 +15,13 @@ if TYPE_CHECKING:
 
 
 def check_mark(d: Derivation) -> str:
+    """The caption's ``✓ checked`` mark; nothing for a result left unchecked, which gets its own badge."""
     proof = d.proof
-    title = html.escape(str(proof))
-    if proof.checked:
-        sizes = proof.size_text()
-        label = f"✓ checked at {sizes}" if sizes else "✓ checked"
-        state = "passed"
-    else:
-        label, state = "not checked", "skipped"
-    return f' <span class="jacobian-check jacobian-check-{state}" title="{title}">{html.escape(label)}</span>'
+    if not proof.checked:
+        return ""
+    sizes = proof.size_text()
+    label = f"✓ checked at {sizes}" if sizes else "✓ checked"
+    return f' <span class="jacobian-check jacobian-check-passed" title="{html.escape(str(proof))}">{html.escape(label)}</span>'
 
 
 def to_mathml(d: Derivation) -> str:
@@ -40,10 +39,13 @@ def render_html(
         )
     else:
         maths = to_mathml(d)
-    wrapper = _attributes(["jacobian", *(classes or [])], id_value, attrs)
+    warning = d.proof.warning()
+    unchecked = ["jacobian-unchecked"] if warning is not None else []
+    badge = f"\n{render_unchecked(warning)}" if warning is not None else ""
+    wrapper = _attributes(["jacobian", *unchecked, *(classes or [])], id_value, attrs)
     return (
         f"<div{wrapper}>\n{maths}\n"
-        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>\n</div>'
+        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>{badge}\n</div>'
     )
 
 

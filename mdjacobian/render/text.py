@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from .equations import caption, form_tex, printer
+from .errorbox import unchecked_text
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation
@@ -18,7 +19,7 @@ def _pretty(matrix: sp.MatrixBase) -> str:
 
 def to_text(d: Derivation) -> str:
     proof = d.proof
-    verdict = f"✓ checked at {proof.size_text()}" if proof.checked and proof.sizes else "✓ checked" if proof.checked else str(proof)
+    verdict = f"✓ checked at {proof.size_text()}" if proof.checked and proof.sizes else "✓ checked" if proof.checked else unchecked_text(proof.reason)
     if d.matrix is not None:
         functions = ", ".join(d.names)
         variables = ", ".join(v.name for v in d.variables)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from mdjacobian import BlockError, evaluate
+import mdjacobian
+from mdjacobian import BlockError, Unchecked, evaluate
 from mdjacobian.render import render_error
+from mdjacobian.render.errorbox import unchecked_in
 from mdjacobian.render.tex import component_tex
 
 M = "{http://www.w3.org/1998/Math/MathML}"
@@ -101,9 +104,32 @@ def test_wrapper_classes_id_and_caption():
     ) in html
 
 
-def test_unchecked_blocks_say_why():
-    html = evaluate("h(x) = f(x^2)").to_html()
-    assert 'title="not checked numerically: abstract functions have no values">not checked</span>' in html
+def test_unchecked_blocks_say_why_in_a_badge_not_in_the_caption():
+    html = evaluate("x in R\nh(x) = f(x^2)").to_html()
+    assert html.startswith('<div class="jacobian jacobian-unchecked">')
+    assert '<p class="jacobian-shape">1 × 1 derivative</p>' in html  # no grey "checked" look-alike
+    assert (
+        '<p class="jacobian-check jacobian-check-skipped" role="note" data-line="2" '
+        'data-reason="abstract functions have no values"><span class="jacobian-check-mark" aria-hidden="true">⚠</span> '
+        "<strong>Not checked numerically:</strong> abstract functions have no values</p>"
+    ) in html
+    assert "✓" not in html
+
+
+def test_the_badge_gives_back_the_warning_it_was_made_from():
+    result = evaluate("x in R\nh(x) = f(x^2)")
+    warning = unchecked_in(result.to_html())
+    assert isinstance(warning, Unchecked) and str(warning) == str(result.warning)
+    assert str(warning) == "line 2: not checked numerically: abstract functions have no values"
+    assert unchecked_in(evaluate(WALKTHROUGH).to_html()) is None and evaluate(WALKTHROUGH).warning is None
+
+
+def test_the_stylesheet_makes_the_badge_stand_out():
+    css = (Path(mdjacobian.__file__).parent / "assets" / "mdjacobian.css").read_text(encoding="utf-8")
+    rule = css[css.index(".jacobian .jacobian-check-skipped {") :]
+    rule = rule[: rule.index("}")]
+    assert "border:" in rule and "background:" in rule
+    assert ".jacobian.jacobian-unchecked {" in css
 
 
 @pytest.mark.parametrize(
