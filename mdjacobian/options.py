@@ -19,6 +19,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "show": ("result", "full", "chain"),
     "output": ("mathml", "tex"),
     "derivative": ("jacobian", "hessian"),
+    "names": ("keep", "expand"),
 }
 """Options whose value is one word out of a fixed set; the first word is the default."""
 
@@ -38,6 +39,9 @@ class Options:
     """``hessian`` asks for the second derivative of a scalar function."""
     assume: str | None = None
     """Facts the result may use, as written (``sum(y) = 1``); parsed with the expression parser."""
+    names: str = "keep"
+    """``keep`` writes results in the block's own intermediates (Z, s, …), defined above them;
+    ``expand`` substitutes every intermediate, so results are in the variables only."""
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))

@@ -27,6 +27,7 @@ from .extract import hessian as matrix_hessian
 from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
 from .proof import Claim, Proof, Prover
+from .textbook import textbook
 from .tidy import tidy
 
 
@@ -78,6 +79,8 @@ class Derivation:
     names: tuple[str, ...] = ()
     variables: tuple[sp.Symbol, ...] = ()
     chain: Any = None
+    where: tuple[tuple[str, n.Node], ...] = ()
+    """The intermediates the shown forms are written in (``names: keep``), with their definitions, in order."""
 
     @property
     def symbolic(self) -> bool:
@@ -126,6 +129,18 @@ class Engine:
         self.claims: list[Claim] = []
 
     # -- the functions ------------------------------------------------------------------------------
+    @property
+    def named(self) -> bool:
+        """Whether forms are written in the block's intermediates (``names: keep``) rather than expanded."""
+        return self.block.options.names == "keep" and bool(self.block.intermediates) and self.block.options.show != "chain"
+
+    def in_names(self, function: n.Node) -> n.Node:
+        """The function as the author wrote it: its outputs by name, their definitions followed when differentiating."""
+        if not self.named:
+            return function
+        outputs = [self.model.symbols[name] for name in self.model.outputs]
+        return outputs[0] if len(outputs) == 1 else al.stack(outputs, "rows")
+
     def function(self) -> n.Node:
         """The block's outputs as one function: a scalar, a column, or several stacked."""
         outputs = [self.model.output(name) for name in self.model.outputs]
@@ -157,13 +172,16 @@ class Engine:
 
     # -- matrix forms ---------------------------------------------------------------------------------
     def form(self, function: n.Node, variable: n.Var) -> tuple[n.Node | None, str]:
+        definitions = self.model.definitions if self.named else None
+        function = self.in_names(function)
         try:
             with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
                 if self.hessian:
-                    raw = matrix_hessian(function, variable)
+                    raw = matrix_hessian(function, variable, definitions)
                 else:
-                    raw = matrix_derivative(function, variable)
-                return check_size(tidy(raw, function), self.limits), ""
+                    raw = matrix_derivative(function, variable, definitions)
+                shown = tidy(raw, function, definitions.values() if definitions else ())
+                return check_size(textbook(shown, definitions), self.limits), ""
         except NoMatrixForm as exc:
             return None, str(exc)
         except LimitError:
@@ -175,12 +193,14 @@ class Engine:
 
     def index(self, function: n.Node, variable: n.Var) -> tuple[IndexForm | None, str]:
         """The derivative in index notation, for a part without a matrix form (at symbolic sizes)."""
+        definitions = self.model.definitions if self.named else None
+        function = self.in_names(function)
         try:
             with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
                 if self.hessian:  # the Jacobian of the gradient, read entry by entry
-                    first = matrix_derivative(function, variable)
+                    first = matrix_derivative(function, variable, definitions)
                     function = al.transpose(first) if variable.is_column else first
-                df = differential(function, variable)
+                df = differential(function, variable, definitions)
                 dx = n.Differential(variable.name, variable.shape)
                 form = index_form(df, dx, function.shape, variable.symmetric)
                 for node in form.nodes():
@@ -481,7 +501,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         raise block.locate(BlockError("derivative: hessian needs a scalar function"), "derivative")
     parts = engine.parts(function)
     if block.assumptions:
-        parts = [_replace_form(p, engine.apply_assumptions(p.form)) if p.form is not None else p for p in parts]
+        parts = [_replace_form(p, textbook(engine.apply_assumptions(p.form))) if p.form is not None else p for p in parts]
     concrete = None
     if block.sizes:
         missing = [p for p in parts if p.form is None and p.index is None]
@@ -513,6 +533,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         if block.point is not None:
             value = _value_at(engine, matrix if matrix is not None else parts[0].components, block, concrete, matrix is not None)
     parts = _mark_shown(parts, matrix is not None)
+    where = _where(engine, parts) if engine.named else ()
     proof = engine.prove(function, parts, chain, matrix)
     return Derivation(
         block=block,
@@ -525,7 +546,23 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         names=concrete["names"] if concrete else (),
         variables=variables,
         chain=chain,
+        where=where,
     )
+
+
+def _where(engine: Engine, parts: list[Part]) -> tuple[tuple[str, n.Node], ...]:
+    """The intermediates the shown forms name, and those their definitions name in turn, in block order."""
+    definitions = engine.model.definitions
+    wanted: set[str] = set()
+    pending = [p.form for p in parts if p.shows_form and p.form is not None]
+    pending += [node for p in parts if p.index is not None for node in p.index.nodes()]
+    while pending:
+        node = pending.pop()
+        for x in node.walk():
+            if isinstance(x, n.Var) and x.name in definitions and x.name not in wanted:
+                wanted.add(x.name)
+                pending.append(definitions[x.name])
+    return tuple((name, definitions[name]) for name in engine.block.intermediates if name in wanted)
 
 
 def _mark_shown(parts: list[Part], whole: bool) -> list[Part]:

@@ -79,9 +79,9 @@ def equations(d: Derivation) -> list[str]:
 
         return chain_equations(d)
     if d.matrix is not None:
-        return _classic(d)
+        return _where(d) + _classic(d)
     tex = printer(d)
-    out = []
+    out = _where(d)
     for part in d.parts:
         if part.index is not None:
             top = ", ".join(name_tex(o) for o in part.outputs)
@@ -105,6 +105,16 @@ def equations(d: Derivation) -> list[str]:
     if d.value is not None:
         part = d.parts[0]
         out.append(_value_equation(d, left_side(d, part.kind, part.outputs, list(part.variables))))
+    return out
+
+
+def _where(d: Derivation) -> list[str]:
+    """The intermediates the results are written in, each with its definition as the block reads it."""
+    tex = printer(d)
+    out = []
+    for name, definition in d.where:
+        top = function_name(d, (name,))
+        out.append(f"{top} = {tex.doprint(definition)}")
     return out
 
 

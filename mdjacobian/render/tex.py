@@ -205,6 +205,10 @@ class TexPrinter:
         if fn == "exp" and node.is_scalar:
             return f"e^{{{args[0]}}}", POW
         if fn == "step":
+            inside = node.args[0]
+            if isinstance(inside, n.Mul) and isinstance(inside.args[0], n.Number) and inside.args[0].value == -1:
+                rest = inside.args[1] if len(inside.args) == 2 else n.Mul(inside.args[1:], inside.shape)
+                return rf"\mathbb{{1}}\left[{self._print(rest)} < 0\right]", ATOM  # 𝟙[−z > 0] reads 𝟙[z < 0]
             return rf"\mathbb{{1}}\left[{args[0]} > 0\right]", ATOM
         return f"{_FUNCTIONS[fn]}" + paren(", ".join(args)), ATOM
 
