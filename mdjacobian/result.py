@@ -53,6 +53,18 @@ class Result:
         return self.derivation.proof
 
     @property
+    def claim(self) -> str | None:
+        """What became of the block's ``claim:``: ``"proven"``, ``"refuted"`` (or ``"unchecked"``); None without one."""
+        verdict = self.derivation.verdict
+        return verdict.status if verdict is not None else None
+
+    @property
+    def claim_note(self) -> str:
+        """Why: where a refuted claim differs from the derivative, and the slip it looks like."""
+        verdict = self.derivation.verdict
+        return verdict.note if verdict is not None else ""
+
+    @property
     def chain(self) -> Any:
         """The chain rule's factors, for ``show: chain``."""
         return self.derivation.chain

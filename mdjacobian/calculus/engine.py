@@ -24,6 +24,9 @@ from .components import Lowering, compile_sympy, diff, entry_name, symbol, varia
 from .differential import NoMatrixForm, differential
 from .extract import derivative as matrix_derivative
 from .extract import hessian as matrix_hessian
+from .backprop import Line
+from .steps import Step
+from .claims import Judge, Verdict
 from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
 from .proof import Claim, Proof, Prover
@@ -81,6 +84,12 @@ class Derivation:
     chain: Any = None
     where: tuple[tuple[str, n.Node], ...] = ()
     """The intermediates the shown forms are written in (``names: keep``), with their definitions, in order."""
+    verdict: Verdict | None = None
+    """What became of the block's ``claim:``, when it has one."""
+    backprop: tuple[Line, ...] = ()
+    """``show: backprop``: the loss's gradient by each quantity, from the loss back, each line proven."""
+    steps: tuple[Step, ...] = ()
+    """``show: steps``: the differential worked out one rule per line, then the derivative read off it."""
 
     @property
     def symbolic(self) -> bool:
@@ -309,7 +318,62 @@ class Engine:
         return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
 
     # -- the proof ------------------------------------------------------------------------------------
-    def prove(self, function: n.Node, parts: list[Part], chain: Any = None, matrix: Any = None) -> Proof:
+    def backprop(self, function: n.Node) -> list[Line]:
+        """The lines of ``show: backprop``, for a scalar loss through the block's intermediates."""
+        from .backprop import backprop
+
+        block = self.block
+        if len(self.model.outputs) != 1 or not function.is_scalar or not block.intermediates:
+            raise block.locate(
+                BlockError(
+                    "show: backprop needs one scalar loss defined through named intermediates, "
+                    "such as z = W x + b, then L = norm(z - y)^2"
+                ),
+                "show",
+            )
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                return backprop(self.model, self.model.outputs[0])
+        except NoMatrixForm as exc:
+            raise block.locate(BlockError(f"show: backprop has no line in matrix notation here ({exc})"), "show") from None
+
+    def steps(self, function: n.Node, parts: list[Part]) -> list[Step]:
+        """The lines of ``show: steps``: the differential, one rule at a time, then the derivative it names."""
+        from .steps import steps
+
+        block = self.block
+        if len(parts) != 1 or parts[0].form is None or self.hessian:
+            raise block.locate(
+                BlockError("show: steps derives one first derivative in matrix notation: set wrt to one variable"), "show"
+            )
+        (part,) = parts
+        variable = self.model.symbols[part.variables[0]]
+        definitions = self.model.definitions if self.named else {}
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                lines = steps(self.in_names(function), variable, definitions)
+        except NoMatrixForm as exc:
+            raise block.locate(BlockError(f"show: steps cannot show this derivation ({exc})"), "show") from None
+        dx = n.Differential(variable.name, variable.shape)
+        numerator = _in_layout(part.form, part.kind, self.layout)  # the layout's transpose undone
+        if part.kind == "matrix":
+            product = al.mul(al.transpose(numerator), dx)  # tr(Gᵀ dX) as written, not rotated back
+            reading, rule = n.Trace((product,), (), n.SCALAR), "the trace's cyclic property: df = tr(Gᵀ dX)"
+        elif part.kind == "vec":
+            reading, rule = al.mul(numerator, al.vec(dx)), "the vec convention: vec(df) = J vec(dX)"
+        else:
+            reading, rule = al.mul(numerator, dx), "collecting the terms in the direction"
+        return [*lines, Step(reading, rule)]
+
+    def prove(
+        self,
+        function: n.Node,
+        parts: list[Part],
+        chain: Any = None,
+        matrix: Any = None,
+        lines: list[Line] | None = None,
+        derivation_steps: list[Step] | None = None,
+    ) -> Proof:
         """Prove what the page shows: the forms it prints, the components (the whole matrix at once
         where there is one), the differentials and the chain."""
         if function.has(n.Undefined):
@@ -338,9 +402,63 @@ class Engine:
                 claims.append(Claim(f"d{self.model.outputs[0]}", function, variables, part.differential, "differential", 1, defined))
         if chain is not None:
             claims.extend(self.chain_claims(function, chain))
+        if lines:
+            from .backprop import claims as backprop_claims
+
+            claims.extend(backprop_claims(self.model, self.model.outputs[0], lines))
+        if derivation_steps:
+            variables = (self.model.symbols[parts[0].variables[0]],)
+            for number, step in enumerate(derivation_steps, start=1):
+                claims.append(Claim(f"line {number} of the steps", function, variables, step.form, "differential", 1, defined))
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
         prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint())
         return prover.run()
+
+    def judge(self, function: n.Node, parts: list[Part], matrix: Any) -> Verdict:
+        """Prove or refute the block's ``claim:`` against the function, as the result itself was proven."""
+        from .build import Builder
+
+        block = self.block
+        try:
+            if matrix is None and len(parts) != 1:
+                names = ", ".join(block.wrt)
+                raise BlockError(
+                    f"claim: compares your answer with one derivative, and this block takes {len(parts)} "
+                    f"(with respect to {names}): add a line such as 'wrt: {block.wrt[0]}'"
+                )
+            builder = Builder(self.model, self.limits, frozenset(self.model.symbols))
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                claimed = builder.build(block.claim)
+        except BlockError as exc:
+            raise block.locate(exc.of("expressions"), "claim") from None
+        if matrix is not None:
+            variables = tuple(self.model.wrt)
+            truth: Any = _entries(matrix)
+            layout = self.layout if matrix.shape != (1, 1) and not self.hessian else "numerator"
+            of = function
+            shape = (n.Dim(matrix.rows), n.Dim(matrix.cols))
+        else:
+            (part,) = parts
+            variables = tuple(self.model.symbols[v] for v in part.variables)
+            layout = "numerator" if part.kind in ("matrix", "hessian", "derivative") else self.layout
+            of = al.vec(function) if part.kind == "vec" and not function.cols.is_one else function
+            truth = part.form if part.form is not None else _entries(part.components) if part.components is not None else None
+            shape = part.form.shape if part.form is not None else (
+                (n.Dim(part.components.rows), n.Dim(part.components.cols)) if part.components is not None else None
+            )
+        judge = Judge(
+            of,
+            variables,
+            truth,
+            layout,
+            self.model.definitions,
+            self.model.free() + [self.model.symbols[u] for u in block.intermediates],
+            self.model.sizes,
+            _seed(block) ^ 0xC1A1,
+            constrain=self._constraint(),
+            order=2 if self.hessian else 1,
+        )
+        return judge.judge(claimed, shape)
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
@@ -533,8 +651,15 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         if block.point is not None:
             value = _value_at(engine, matrix if matrix is not None else parts[0].components, block, concrete, matrix is not None)
     parts = _mark_shown(parts, matrix is not None)
+    lines: list[Line] = []
+    if block.options.show == "backprop":
+        lines = engine.backprop(function)
+    derivation_steps = engine.steps(function, parts) if block.options.show == "steps" else []
     where = _where(engine, parts) if engine.named else ()
-    proof = engine.prove(function, parts, chain, matrix)
+    if lines:
+        where = tuple((name, engine.model.definitions[name]) for name in block.intermediates if name in engine.model.definitions)
+    proof = engine.prove(function, parts, chain, matrix, lines, derivation_steps)
+    verdict = engine.judge(function, parts, matrix) if block.claim is not None and proof.checked else None
     return Derivation(
         block=block,
         model=engine.model,
@@ -547,6 +672,9 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         variables=variables,
         chain=chain,
         where=where,
+        verdict=verdict,
+        backprop=tuple(lines),
+        steps=tuple(derivation_steps),
     )
 
 

@@ -6,6 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from .equations import caption, equations
+from .notation import printer
 from .errorbox import attributes as _attributes
 from .mathml import tex_to_mathml
 
@@ -43,7 +44,23 @@ def render_html(
     wrapper = _attributes(["jacobian", *(classes or [])], id_value, attrs)
     return (
         f"<div{wrapper}>\n{maths}\n"
-        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>\n</div>'
+        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>\n{claim_html(d)}</div>'
+    )
+
+
+def claim_html(d: Derivation) -> str:
+    """The verdict on the author's ``claim:``: right, or where it differs and the slip it looks like."""
+    verdict = d.verdict
+    if verdict is None:
+        return ""
+    mark = {"proven": "✓", "refuted": "✗", "unchecked": "?"}[verdict.status]
+    term = ""
+    if verdict.term is not None:
+        tex = printer(d).doprint(verdict.term)
+        term = " " + (tex_to_mathml(tex).replace(' display="block"', "") if d.block.options.output != "tex" else f"\({html.escape(tex)}\)")
+    return (
+        f'<p class="jacobian-claim jacobian-claim-{verdict.status}">'
+        f"{mark} {html.escape(verdict.note)}{term}</p>\n"
     )
 
 

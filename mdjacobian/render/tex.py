@@ -105,6 +105,16 @@ class TexPrinter:
         inner = bold(node.name) if node.is_column else name_tex(node.name)
         return rf"\mathrm{{d}}{inner}", ATOM
 
+    def _print_Pending(self, node: n.Pending) -> tuple[str, int]:
+        inner = node.inner
+        if isinstance(inner, n.Var):
+            return self._print_Differential(n.Differential(inner.name, inner.shape))
+        return rf"\mathrm{{d}}{paren(self._print(inner))}", ATOM
+
+    def _print_Gradient(self, node: n.Gradient) -> tuple[str, int]:
+        bottom = bold(node.name) if node.is_column else name_tex(node.name)
+        return rf"\frac{{\partial {name_tex(node.loss)}}}{{\partial {bottom}}}", POW - 1  # (∂L/∂Z)ᵀ, never ∂L/∂Zᵀ
+
     def _print_Identity(self, node: n.Identity) -> tuple[str, int]:
         return "I", ATOM
 
