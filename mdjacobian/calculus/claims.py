@@ -140,6 +140,25 @@ class Judge:
                 return sizes, point, compiler
         return None
 
+    def _assumes_symmetric(self, compiler: Compiler, point: Mapping[str, Any]) -> str:
+        """The square matrix whose symmetry the claim takes for granted (2 xᵀA for xᵀAx), if there is one."""
+        numbers = Numbers()
+        for var in self.free:
+            value = point.get(var.name)
+            if var.symmetric or not isinstance(value, Arr) or value.rows != value.cols or value.rows < 2:
+                continue
+            size = value.rows
+            moved = dict(point)
+            moved[var.name] = Arr(size, size, [(value.at(i, j) + value.at(j, i)) / 2 for i in range(size) for j in range(size)])
+            try:
+                t = [float(x) for x in flat(self._truth(compiler, moved, numbers))]
+                c = [float(x) for x in flat(compiler(self.claimed)(moved, numbers, [], {}))]
+            except (Invalid, Unevaluable, ZeroDivisionError, OverflowError, ValueError):
+                continue
+            if _close(c, t):
+                return var.name
+        return ""
+
     def _same_ratio(self, ratio: float, compiler: Compiler, point: Mapping[str, Any]) -> bool:
         """Whether the claim is ``ratio`` times the derivative at other points too: a constant factor."""
         rng = random.Random(self.seed)
@@ -221,6 +240,9 @@ class Judge:
                     "your answer counts Sᵢⱼ and Sⱼᵢ as one entry (2G − G ∘ I); the symmetric gradient here is G, "
                     "with df = tr(Gᵀ dS)"
                 ), None
+        assumed = self._assumes_symmetric(compiler, point)
+        if assumed:
+            return f"your answer holds only where {assumed} is symmetric: it takes {assumed} = {assumed}ᵀ, which the block does not say", None
         terms = _terms(self.truth)
         for term in terms:
             try:

@@ -57,7 +57,10 @@ def claim_html(d: Derivation) -> str:
     term = ""
     if verdict.term is not None:
         tex = printer(d).doprint(verdict.term)
-        term = " " + (tex_to_mathml(tex).replace(' display="block"', "") if d.block.options.output != "tex" else f"\({html.escape(tex)}\)")
+        if d.block.options.output == "tex":
+            term = rf' <span class="arithmatex">\({html.escape(tex)}\)</span>'
+        else:
+            term = " " + tex_to_mathml(tex).replace(' display="block"', "")
     return (
         f'<p class="jacobian-claim jacobian-claim-{verdict.status}">'
         f"{mark} {html.escape(verdict.note)}{term}</p>\n"
