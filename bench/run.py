@@ -120,6 +120,16 @@ SYMBOLIC = {
     "log det A wrt A": "A in R^(n x n)\nf = logdet(A)\nwrt: A",
     "two-layer loss wrt V": "x in R^n\nV in R^(k x n)\nW in R^(m x k)\nb1 in R^k\nb2, y in R^m\n"
     "L = norm(W max(0, V x + b1) + b2 - y)^2\nwrt: V",
+    "batch layer ‖XW + b − Y‖²/N wrt W, b, X": "X in R^(N x k)\nW in R^(k x m)\nb in R^m\nY in R^(N x m)\n"
+    "Z = X W + b\nL = norm(Z - Y)^2 / N\nwrt: W, b, X",
+    "batch softmax cross-entropy wrt W": "X in R^(N x k)\nW in R^(k x C)\nb in R^C\nY in R^(N x C)\n"
+    "L = -sum(Y .* logsoftmax(X W + b)) / N\nwrt: W",
+    "attention wrt Q, K, V": "Q, K in R^(T x d)\nV, G in R^(T x e)\nA = softmax(Q K^T / sqrt(d))\nO = A V\n"
+    "L = sum(G .* O)\nwrt: Q, K, V",
+    "layer norm wrt x, g, b": "x, g, b in R^n\nepsilon in R\nu = x - mean(x)\ns = sqrt(mean(u.^2) + epsilon)\n"
+    "y = g .* u / s + b\nwrt: x, g, b",
+    "two-layer network, show: backprop": "x in R^n\nV in R^(h x n)\nb1 in R^h\nW in R^(m x h)\nb2, y in R^m\n"
+    "z = V x + b1\na = max(0, z)\nr = W a + b2 - y\nL = norm(r)^2\nwrt: W, b2, V, b1\nshow: backprop",
 }
 
 

@@ -81,3 +81,12 @@ class Unchecked(BlockError):
     def __init__(self, reason: str, **kwargs: object) -> None:
         kwargs.setdefault("kind", "computation")
         super().__init__(f"not checked numerically: {reason}", **kwargs)  # type: ignore[arg-type]
+
+
+class Refuted(BlockError):
+    """The block's ``claim:`` is not the derivative: a warning, placed on the claim's line, unless the
+    page shows the mistake on purpose (``expect: refuted``). Never raised, reported like :class:`Unchecked`."""
+
+    def __init__(self, reason: str, **kwargs: object) -> None:
+        kwargs.setdefault("kind", "expressions")
+        super().__init__(f"claim: {reason}", **kwargs)  # type: ignore[arg-type]

@@ -104,6 +104,8 @@ class Block:
     option_lines: tuple[tuple[str, int, str], ...] = ()
     """Options set by block lines: (key, line number, line text)."""
     source: str = ""
+    claim: Expr | None = None
+    """``claim:``, the author's own answer for the derivative, parsed."""
     constants: tuple[str, ...] = ()
     """Names the block uses but does not differentiate by, read as constants (``a`` in ``f(x) = a x^2``)."""
 

@@ -16,9 +16,10 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "layout": ("numerator", "denominator"),
-    "show": ("result", "full", "chain"),
+    "show": ("result", "full", "chain", "backprop", "steps"),
     "output": ("mathml", "tex"),
     "derivative": ("jacobian", "hessian"),
+    "names": ("keep", "expand"),
 }
 """Options whose value is one word out of a fixed set; the first word is the default."""
 
@@ -38,13 +39,18 @@ class Options:
     """``hessian`` asks for the second derivative of a scalar function."""
     assume: str | None = None
     """Facts the result may use, as written (``sum(y) = 1``); parsed with the expression parser."""
+    claim: str | None = None
+    """The author's own answer for the derivative, as written (``2 (W x - y) x^T``), to be proven or refuted."""
+    names: str = "keep"
+    """``keep`` writes results in the block's own intermediates (Z, s, …), defined above them;
+    ``expand`` substitutes every intermediate, so results are in the variables only."""
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
 
 PRESENTATION_CHOICES: dict[str, tuple[str, ...]] = {
     "source": ("none", "above", "below", "tabbed-left", "tabbed-right", "material-block"),
-    "expect": ("result", "error", "unchecked"),
+    "expect": ("result", "error", "unchecked", "refuted"),
 }
 """Options about how a host shows a block, not what is computed; the first word is the default.
 
@@ -135,6 +141,11 @@ def parse_option(key: str, value: object) -> object:
         text = str(value).strip()
         if not text:
             raise BlockError("assume: expected a fact such as 'sum(y) = 1'")
+        return text
+    if key == "claim":
+        text = str(value).strip()
+        if not text:
+            raise BlockError("claim: expected your answer for the derivative, such as '2 x^T'")
         return text
     if key == "at":
         if isinstance(value, Mapping):

@@ -57,7 +57,26 @@ class Result:
     def warning(self) -> Unchecked | None:
         """Why the result is shown without its numerical proof, placed on the block's line (an
         :class:`~mdjacobian.Unchecked`, which hosts report as a build warning); None when it was proven."""
-        return self.derivation.proof.warning()
+        return self.derivation.proof.warning() or self.derivation.claim_warning()
+
+    @property
+    def claim(self) -> str | None:
+        """What became of the block's ``claim:``: ``"proven"``, ``"refuted"`` (or ``"unchecked"``); None without one."""
+        verdict = self.derivation.verdict
+        return verdict.status if verdict is not None else None
+
+    @property
+    def claim_note(self) -> str:
+        """Why: where a refuted claim differs from the derivative, and the slip it looks like (with the
+        missing or extra term in TeX, where it names one)."""
+        verdict = self.derivation.verdict
+        if verdict is None:
+            return ""
+        if verdict.term is None:
+            return verdict.note
+        from .render.notation import printer
+
+        return f"{verdict.note} {printer(self.derivation).doprint(verdict.term)}"
 
     @property
     def chain(self) -> Any:

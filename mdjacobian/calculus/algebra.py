@@ -528,6 +528,9 @@ def apply(fn: str, *args: Node) -> Node:
             return x.args[0]
         if isinstance(x, Number):
             _check_domain(fn, x.value)
+        if fn == "step" and isinstance(x, Mul) and isinstance(x.args[0], Number) and abs(x.args[0].value) != 1:
+            c, rest = coefficient(x)  # 𝟙[c z > 0] is 𝟙[z > 0] for c > 0 and 𝟙[−z > 0] for c < 0
+            return apply("step", rest if c > 0 else neg(rest))  # type: ignore[arg-type]
         if isinstance(x, Number) and fn in ("abs", "sign", "step"):
             v = x.value
             return number(abs(v) if fn == "abs" else (v > 0) - (v < 0) if fn == "sign" else int(v > 0))
@@ -573,6 +576,8 @@ def total(a: Node) -> Node:
         return total(a.args[0])
     if isinstance(a, Transpose):
         return total(a.args[0])
+    if isinstance(a, Add):  # sum is linear: sum(x − m𝟏) = sum(x) − n m
+        return add(*(total(t) for t in a.args))
     return Sum((a,), (), SCALAR)
 
 

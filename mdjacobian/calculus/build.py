@@ -167,6 +167,8 @@ def rebuild(node: Node, args: tuple[Node, ...]) -> Node:
         return al.cases(*args)
     if kind is n.Op:
         return OPERATORS[node.data[0]].build(*args)
+    if kind is n.Pending:
+        return n.Pending(args, (), node.shape)
     single: dict[type, Callable[..., Node]] = {
         n.Transpose: al.transpose, n.Inverse: al.inverse, n.Det: al.det, n.LogDet: al.logdet,
         n.Trace: al.trace, n.Diag: al.diag, n.DiagPart: al.diag_part, n.Sum: al.total,

@@ -203,6 +203,8 @@ class Lowering:
             m, k = (side.at(self.sizes) for side in node.sides)
             ones = {(j + k * i, i + m * j) for i in range(m) for j in range(k)}
             return sp.ImmutableMatrix(m * k, m * k, lambda r, c: 1 if (r, c) in ones else 0)
+        if isinstance(node, n.Gradient):
+            return lo(self.definitions[node.key])
         if isinstance(node, n.Differential):
             raise Unevaluable("a differential")
         args = [lo(a) for a in node.args]

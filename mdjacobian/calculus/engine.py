@@ -24,10 +24,14 @@ from .components import Lowering, compile_sympy, diff, entry_name, symbol, varia
 from .differential import NoMatrixForm, differential
 from .extract import derivative as matrix_derivative
 from .extract import hessian as matrix_hessian
+from .backprop import Line
+from .steps import Step
+from .claims import Judge, Verdict
 from .indices import IndexForm, arranged, index_form
 from .numeric import Arr, Numbers
 from .needs import Needs, needs_of
 from .proof import Claim, Proof, Prover
+from .textbook import textbook
 from .tidy import tidy
 
 
@@ -79,10 +83,31 @@ class Derivation:
     names: tuple[str, ...] = ()
     variables: tuple[sp.Symbol, ...] = ()
     chain: Any = None
+    where: tuple[tuple[str, n.Node], ...] = ()
+    """The intermediates the shown forms are written in (``names: keep``), with their definitions, in order."""
+    verdict: Verdict | None = None
+    """What became of the block's ``claim:``, when it has one."""
+    backprop: tuple[Line, ...] = ()
+    """``show: backprop``: the loss's gradient by each quantity, from the loss back, each line proven."""
+    steps: tuple[Step, ...] = ()
+    """``show: steps``: the differential worked out one rule per line, then the derivative read off it."""
 
     @property
     def symbolic(self) -> bool:
         return bool(self.block.sizes)
+
+    def claim_warning(self) -> BlockError | None:
+        """A refuted or unchecked ``claim:``, as the warning a host reports on the claim's line; else None."""
+        from ..errors import Refuted, Unchecked
+
+        verdict = self.verdict
+        if verdict is None or verdict.status == "proven":
+            return None
+        warning: BlockError = Refuted(verdict.note) if verdict.status == "refuted" else Unchecked(verdict.note)
+        for key, line, text in self.block.option_lines:
+            if key == "claim":
+                return warning.at(line, text)
+        return warning
 
     @property
     def layout(self) -> str:
@@ -127,6 +152,18 @@ class Engine:
         self.claims: list[Claim] = []
 
     # -- the functions ------------------------------------------------------------------------------
+    @property
+    def named(self) -> bool:
+        """Whether forms are written in the block's intermediates (``names: keep``) rather than expanded."""
+        return self.block.options.names == "keep" and bool(self.block.intermediates) and self.block.options.show != "chain"
+
+    def in_names(self, function: n.Node) -> n.Node:
+        """The function as the author wrote it: its outputs by name, their definitions followed when differentiating."""
+        if not self.named:
+            return function
+        outputs = [self.model.symbols[name] for name in self.model.outputs]
+        return outputs[0] if len(outputs) == 1 else al.stack(outputs, "rows")
+
     def function(self) -> n.Node:
         """The block's outputs as one function: a scalar, a column, or several stacked."""
         outputs = [self.model.output(name) for name in self.model.outputs]
@@ -158,13 +195,16 @@ class Engine:
 
     # -- matrix forms ---------------------------------------------------------------------------------
     def form(self, function: n.Node, variable: n.Var) -> tuple[n.Node | None, str]:
+        definitions = self.model.definitions if self.named else None
+        function = self.in_names(function)
         try:
             with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
                 if self.hessian:
-                    raw = matrix_hessian(function, variable)
+                    raw = matrix_hessian(function, variable, definitions)
                 else:
-                    raw = matrix_derivative(function, variable)
-                return check_size(tidy(raw, function), self.limits), ""
+                    raw = matrix_derivative(function, variable, definitions)
+                shown = tidy(raw, function, definitions.values() if definitions else ())
+                return check_size(textbook(shown, definitions), self.limits), ""
         except NoMatrixForm as exc:
             return None, str(exc)
         except LimitError:
@@ -176,12 +216,14 @@ class Engine:
 
     def index(self, function: n.Node, variable: n.Var) -> tuple[IndexForm | None, str]:
         """The derivative in index notation, for a part without a matrix form (at symbolic sizes)."""
+        definitions = self.model.definitions if self.named else None
+        function = self.in_names(function)
         try:
             with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
                 if self.hessian:  # the Jacobian of the gradient, read entry by entry
-                    first = matrix_derivative(function, variable)
+                    first = matrix_derivative(function, variable, definitions)
                     function = al.transpose(first) if variable.is_column else first
-                df = differential(function, variable)
+                df = differential(function, variable, definitions)
                 dx = n.Differential(variable.name, variable.shape)
                 form = index_form(df, dx, function.shape, variable.symmetric)
                 for node in form.nodes():
@@ -290,7 +332,62 @@ class Engine:
         return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
 
     # -- the proof ------------------------------------------------------------------------------------
-    def prove(self, function: n.Node, parts: list[Part], chain: Any = None, matrix: Any = None) -> Proof:
+    def backprop(self, function: n.Node) -> list[Line]:
+        """The lines of ``show: backprop``, for a scalar loss through the block's intermediates."""
+        from .backprop import backprop
+
+        block = self.block
+        if len(self.model.outputs) != 1 or not function.is_scalar or not block.intermediates:
+            raise block.locate(
+                BlockError(
+                    "show: backprop needs one scalar loss defined through named intermediates, "
+                    "such as z = W x + b, then L = norm(z - y)^2"
+                ),
+                "show",
+            )
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                return backprop(self.model, self.model.outputs[0])
+        except NoMatrixForm as exc:
+            raise block.locate(BlockError(f"show: backprop has no line in matrix notation here ({exc})"), "show") from None
+
+    def steps(self, function: n.Node, parts: list[Part]) -> list[Step]:
+        """The lines of ``show: steps``: the differential, one rule at a time, then the derivative it names."""
+        from .steps import steps
+
+        block = self.block
+        if len(parts) != 1 or parts[0].form is None or self.hessian:
+            raise block.locate(
+                BlockError("show: steps derives one first derivative in matrix notation: set wrt to one variable"), "show"
+            )
+        (part,) = parts
+        variable = self.model.symbols[part.variables[0]]
+        definitions = self.model.definitions if self.named else {}
+        try:
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                lines = steps(self.in_names(function), variable, definitions)
+        except NoMatrixForm as exc:
+            raise block.locate(BlockError(f"show: steps cannot show this derivation ({exc})"), "show") from None
+        dx = n.Differential(variable.name, variable.shape)
+        numerator = _in_layout(part.form, part.kind, self.layout)  # the layout's transpose undone
+        if part.kind == "matrix":
+            product = al.mul(al.transpose(numerator), dx)  # tr(Gᵀ dX) as written, not rotated back
+            reading, rule = n.Trace((product,), (), n.SCALAR), "the trace's cyclic property: df = tr(Gᵀ dX)"
+        elif part.kind == "vec":
+            reading, rule = al.mul(numerator, al.vec(dx)), "the vec convention: vec(df) = J vec(dX)"
+        else:
+            reading, rule = al.mul(numerator, dx), "collecting the terms in the direction"
+        return [*lines, Step(reading, rule)]
+
+    def prove(
+        self,
+        function: n.Node,
+        parts: list[Part],
+        chain: Any = None,
+        matrix: Any = None,
+        lines: list[Line] | None = None,
+        derivation_steps: list[Step] | None = None,
+    ) -> Proof:
         """Prove what the page shows: the forms it prints, the components (the whole matrix at once
         where there is one), the differentials and the chain."""
         if function.has(n.Undefined):
@@ -319,6 +416,14 @@ class Engine:
                 claims.append(Claim(f"d{self.model.outputs[0]}", function, variables, part.differential, "differential", 1, defined))
         if chain is not None:
             claims.extend(self.chain_claims(function, chain))
+        if lines:
+            from .backprop import claims as backprop_claims
+
+            claims.extend(backprop_claims(self.model, self.model.outputs[0], lines))
+        if derivation_steps:
+            variables = (self.model.symbols[parts[0].variables[0]],)
+            for number, step in enumerate(derivation_steps, start=1):
+                claims.append(Claim(f"line {number} of the steps", function, variables, step.form, "differential", 1, defined))
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
         nodes = [c.function for c in claims] + [c.derivative for c in claims if isinstance(c.derivative, n.Node)]
         needs = needs_of(nodes).merge(self.needs())
@@ -334,6 +439,53 @@ class Engine:
             return fact_needs(self.block.facts, self.model, self.limits).merge(Needs(fixed=fixed))
         except BlockError as exc:
             raise self.block.locate(exc, "assume") from None
+
+    def judge(self, function: n.Node, parts: list[Part], matrix: Any) -> Verdict:
+        """Prove or refute the block's ``claim:`` against the function, as the result itself was proven."""
+        from .build import Builder
+
+        block = self.block
+        try:
+            if matrix is None and len(parts) != 1:
+                names = ", ".join(block.wrt)
+                raise BlockError(
+                    f"claim: compares your answer with one derivative, and this block takes {len(parts)} "
+                    f"(with respect to {names}): add a line such as 'wrt: {block.wrt[0]}'"
+                )
+            builder = Builder(self.model, self.limits, frozenset(self.model.symbols))
+            with al.number_limit(self.limits.max_number_digits, self.limits.max_exponent):
+                claimed = builder.build(block.claim)
+        except BlockError as exc:
+            raise block.locate(exc.of("expressions"), "claim") from None
+        if matrix is not None:
+            variables = tuple(self.model.wrt)
+            truth: Any = _entries(matrix)
+            layout = self.layout if matrix.shape != (1, 1) and not self.hessian else "numerator"
+            of = function
+            shape = (n.Dim(matrix.rows), n.Dim(matrix.cols))
+        else:
+            (part,) = parts
+            variables = tuple(self.model.symbols[v] for v in part.variables)
+            layout = "numerator" if part.kind in ("matrix", "hessian", "derivative") else self.layout
+            of = al.vec(function) if part.kind == "vec" and not function.cols.is_one else function
+            truth = part.form if part.form is not None else _entries(part.components) if part.components is not None else None
+            shape = part.form.shape if part.form is not None else (
+                (n.Dim(part.components.rows), n.Dim(part.components.cols)) if part.components is not None else None
+            )
+        judge = Judge(
+            of,
+            variables,
+            truth,
+            layout,
+            self.model.definitions,
+            self.model.free() + [self.model.symbols[u] for u in block.intermediates],
+            self.model.sizes,
+            _seed(block) ^ 0xC1A1,
+            constrain=self._constraint(),
+            order=2 if self.hessian else 1,
+            needs=needs_of([of, claimed]).merge(self.needs()),
+        )
+        return judge.judge(claimed, shape)
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
@@ -494,7 +646,7 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         raise block.locate(BlockError("derivative: hessian needs a scalar function"), "derivative")
     parts = engine.parts(function)
     if block.assumptions:
-        parts = [_replace_form(p, engine.apply_assumptions(p.form)) if p.form is not None else p for p in parts]
+        parts = [_replace_form(p, textbook(engine.apply_assumptions(p.form))) if p.form is not None else p for p in parts]
     concrete = None
     if block.sizes:
         missing = [p for p in parts if p.form is None and p.index is None]
@@ -526,7 +678,15 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         if block.point is not None:
             value = _value_at(engine, matrix if matrix is not None else parts[0].components, block, concrete, matrix is not None)
     parts = _mark_shown(parts, matrix is not None)
-    proof = _placed(engine.prove(function, parts, chain, matrix), block)
+    lines: list[Line] = []
+    if block.options.show == "backprop":
+        lines = engine.backprop(function)
+    derivation_steps = engine.steps(function, parts) if block.options.show == "steps" else []
+    where = _where(engine, parts) if engine.named else ()
+    if lines:
+        where = tuple((name, engine.model.definitions[name]) for name in block.intermediates if name in engine.model.definitions)
+    proof = _placed(engine.prove(function, parts, chain, matrix, lines, derivation_steps), block)
+    verdict = engine.judge(function, parts, matrix) if block.claim is not None and proof.checked else None
     return Derivation(
         block=block,
         model=engine.model,
@@ -538,6 +698,10 @@ def derive(block: Block, limits: Limits | None = None) -> Derivation:
         names=concrete["names"] if concrete else (),
         variables=variables,
         chain=chain,
+        where=where,
+        verdict=verdict,
+        backprop=tuple(lines),
+        steps=tuple(derivation_steps),
     )
 
 
@@ -549,6 +713,21 @@ def _placed(proof: Proof, block: Block) -> Proof:
         return proof
     definition = block.definition(block.outputs[-1])
     return replace(proof, line=definition.line, source_line=definition.text)
+
+
+def _where(engine: Engine, parts: list[Part]) -> tuple[tuple[str, n.Node], ...]:
+    """The intermediates the shown forms name, and those their definitions name in turn, in block order."""
+    definitions = engine.model.definitions
+    wanted: set[str] = set()
+    pending = [p.form for p in parts if p.shows_form and p.form is not None]
+    pending += [node for p in parts if p.index is not None for node in p.index.nodes()]
+    while pending:
+        node = pending.pop()
+        for x in node.walk():
+            if isinstance(x, n.Var) and x.name in definitions and x.name not in wanted:
+                wanted.add(x.name)
+                pending.append(definitions[x.name])
+    return tuple((name, definitions[name]) for name in engine.block.intermediates if name in wanted)
 
 
 def _mark_shown(parts: list[Part], whole: bool) -> list[Part]:

@@ -192,8 +192,11 @@ def _trace_as_product(inside: Node, linear: _Linear) -> Node:
     raise NoMatrixForm("the trace of a matrix differential")
 
 
-def gradient(df: Node, dx: Differential) -> Node:
-    """G shaped like X with df = tr(Gᵀ dX) (= gᵀ dx for a vector), for a scalar df."""
+def gradient(df: Node, dx: Differential, seed: Node = al.ONE_N) -> Node:
+    """G shaped like X with df = tr(Gᵀ dX) (= gᵀ dx for a vector), for a scalar df.
+
+    With a ``seed`` S shaped like df (any shape), G is the gradient of tr(Sᵀ df): the vector-Jacobian
+    product backpropagation computes, S pulled back through the linear map dX ↦ df."""
     linear = _Linear(dx)
     parts: list[Node] = []
 
@@ -247,7 +250,7 @@ def gradient(df: Node, dx: Differential) -> Node:
             return
         raise NoMatrixForm(f"cannot read a gradient off {type(node).__name__}")
 
-    push(df, al.ONE_N)
+    push(df, seed)
     return al.add(*parts) if parts else al.zero(dx.shape)
 
 

@@ -225,6 +225,44 @@ class Differential(Node):
         return self.data[0]
 
 
+class Gradient(Node):
+    """∂L/∂v, shaped like v: the gradient of a scalar loss by one of the block's quantities, named
+    rather than written out (a line of ``show: backprop`` uses those of the lines before it)."""
+
+    __slots__ = ()
+
+    def __init__(self, loss: str, name: str, shape: Shape) -> None:
+        super().__init__((), (loss, name), shape)
+
+    @property
+    def loss(self) -> str:
+        return self.data[0]
+
+    @property
+    def name(self) -> str:
+        return self.data[1]
+
+    @property
+    def key(self) -> str:
+        """The name its value is found under among a claim's definitions."""
+        return f"∂{self.loss}/∂{self.name}"
+
+
+class Pending(Node):
+    """d(u) not yet worked out, in a line of ``show: steps``: ``args`` hold u and u's whole differential,
+    which the proof computes in its place."""
+
+    __slots__ = ()
+
+    @property
+    def inner(self) -> Node:
+        return self.args[0]
+
+    @property
+    def whole(self) -> Node:
+        return self.args[1]
+
+
 class Identity(Node):
     __slots__ = ()
 
@@ -478,4 +516,4 @@ def names_arrays(node: Node) -> bool:
     return any((isinstance(x, Var) and not x.is_scalar) or isinstance(x, (Identity, Diag, Ones, Zero)) for x in node.walk())
 
 
-LEAVES = (Number, Constant, Var, Entry, Differential, Identity, Zero, Ones, SizeValue, Commutation)
+LEAVES = (Number, Constant, Var, Entry, Differential, Identity, Zero, Ones, SizeValue, Commutation, Gradient)

@@ -278,6 +278,18 @@ class Compiler:
 
                 return defined
             return lambda V, N, B, S: V[name]
+        if isinstance(node, n.Pending):
+            return self(node.whole)
+        if isinstance(node, n.Gradient):
+            key = node.key
+            inner = self(self.definitions[key])
+
+            def gradient(V, N, B, S):  # noqa: ANN001, ANN202 - computed once per call, like a definition
+                if key not in S:
+                    S[key] = inner(V, N, B, S)
+                return S[key]
+
+            return gradient
         if isinstance(node, n.Entry):
             name, i, j, _ = node.data
             whole = self(n.Var(name)) if name in self.definitions else None

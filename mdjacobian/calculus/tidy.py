@@ -8,10 +8,12 @@ left as the author wrote them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from . import algebra as al
 from .build import rebuild
 from .extract import replace
-from .nodes import Add, Apply, Identity, Mul, Node, Number, Ones
+from .nodes import Add, Apply, Identity, Mul, Node, Number, Ones, Transpose
 
 
 def _factors(term: Node) -> tuple[Node, list[Node]]:
@@ -31,11 +33,11 @@ def _factor_sum(node: Add) -> Node:
     last = terms[0][1][-1]
     if all(m[-1] == last for _, m in terms) and any(len(m) > 1 for _, m in terms):
         inner = al.add(*(al.mul(s, *m[:-1]) if len(m) > 1 else al.mul(s, _identity_for(last)) for s, m in terms))
-        return al.mul(inner, last)
+        return al.mul(_factor_sum(inner) if isinstance(inner, Add) else inner, last)
     first = terms[0][1][0]
     if all(m[0] == first for _, m in terms) and any(len(m) > 1 for _, m in terms):
         inner = al.add(*(al.mul(s, *m[1:]) if len(m) > 1 else al.mul(s, _identity_for_left(first)) for s, m in terms))
-        return al.mul(first, inner)
+        return al.mul(first, _factor_sum(inner) if isinstance(inner, Add) else inner)
     return node
 
 
@@ -52,6 +54,8 @@ def _holds_unit(node: Node) -> bool:
     for term in node.args:
         _, matrices = _factors(term)
         if any(isinstance(m, Identity) for m in matrices) or (matrices and isinstance(matrices[0], Ones)):
+            return True
+        if matrices and isinstance(matrices[-1], Ones):  # s 𝟏ᵀ, a transposed 𝟏 sᵀ
             return True
     return False
 
@@ -102,6 +106,8 @@ def tidy_node(node: Node, primal: frozenset[Node]) -> Node:
         return node
     args = tuple(tidy_node(a, primal) for a in node.args)
     out = node if args == node.args else rebuild(node, args)
+    if isinstance(out, Transpose) and isinstance(out.args[0], Add) and _holds_unit(out.args[0]):
+        out = al.add(*(al.transpose(t) for t in out.args[0].args))  # (I − 𝟏sᵀ)ᵀ = I − s𝟏ᵀ, to multiply out
     if isinstance(out, Mul):
         out = _expand(out)
     if isinstance(out, Add):
@@ -109,8 +115,8 @@ def tidy_node(node: Node, primal: frozenset[Node]) -> Node:
     return _cases(out)
 
 
-def tidy(node: Node, function: Node) -> Node:
-    """``node`` (a derivative of ``function``) in the form a page shows."""
-    primal = frozenset(function.walk())
+def tidy(node: Node, function: Node, definitions: Iterable[Node] = ()) -> Node:
+    """``node`` (a derivative of ``function``, whose names stand for ``definitions``) in the form a page shows."""
+    primal = frozenset(x for f in (function, *definitions) for x in f.walk())
     out = _positive(tidy_node(node, primal))
     return al.cases(out.args[0], al.ONE_N) if _is_step(out) else out

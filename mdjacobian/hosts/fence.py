@@ -133,6 +133,23 @@ def warn_unchecked(html: str, expected: bool) -> None:
         warn(BlockError("expect: unchecked, but the result was checked; remove the line", kind="options"))
 
 
+def warn_claim(html: str, expected: bool) -> None:
+    """Warn about a block's ``claim:`` that the derivative refutes, unless the page shows the mistake on
+    purpose (``expect: refuted``, which in turn warns when the claim is right, or when there is none)."""
+    from ..render.errorbox import claim_in
+
+    found = claim_in(html)
+    if found is None:
+        if expected:
+            warn(BlockError("expect: refuted needs a 'claim:' line to refute", kind="options"))
+        return
+    status, warning = found
+    if expected and status != "refuted":
+        warn(BlockError("expect: refuted, but the claim was not refuted; remove the line or change the claim", kind="options"))
+    elif warning is not None and not (expected and status == "refuted"):
+        warn(warning)
+
+
 def errors_url(settings: Settings) -> str:
     """Where error boxes link: the page's own way to the error reference, else the configured address."""
     return page_errors_url.get() or settings.errors_url
@@ -179,6 +196,7 @@ def fence_format(
             html = report(expected, settings, classes, id_value)
         else:
             warn_unchecked(html, presentation.expect == "unchecked")
+            warn_claim(html, presentation.expect == "refuted")
     if presentation.source == "none":
         return html
     from ..render.source import highlight_source, tabs_for, with_source

@@ -328,8 +328,20 @@ def _read_block(source: str, given: dict[str, object], defaults: Options | None,
                 number, text, _ = block_options["assume"]
                 raise exc.at(number, text) from None
             raise
+    claim = None
+    if options.claim is not None:
+        try:
+            claim = parse_expression(options.claim, limits, multiplying | defined)
+        except BlockError as exc:
+            exc.column = None  # columns count within the claim, not the line
+            exc.of("expressions")
+            if "claim" in block_options:
+                number, text, _ = block_options["claim"]
+                raise exc.at(number, text) from None
+            raise
     constants = tuple(name for name in free if name not in wrt and name not in entries and name not in declared)
     return Block(
+        claim=claim,
         constants=constants,
         definitions=tuple(definitions),
         outputs=outputs,

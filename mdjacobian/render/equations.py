@@ -74,14 +74,58 @@ def _expr_tex(expr) -> str:  # noqa: ANN001
 
 def equations(d: Derivation) -> list[str]:
     """The derivation as display equations, in the order a page shows them."""
+    return _results(d) + claim_equations(d)
+
+
+def claim_equations(d: Derivation) -> list[str]:
+    """The author's own answer, as the block read it, when the block has a ``claim:``."""
+    if d.verdict is None:
+        return []
+    return [rf"\text{{your answer:}}\quad {printer(d).doprint(d.verdict.claim)}"]
+
+
+def backprop_equations(d: Derivation) -> list[str]:
+    """The forward pass's definitions, then one line per gradient from the loss back."""
+    from ..calculus.nodes import Gradient
+
+    tex = printer(d)
+    (loss,) = d.block.outputs
+    out = _where(d)
+    for line in d.backprop:
+        var = d.model.symbols[line.name]
+        lhs = tex.doprint(Gradient(loss, line.name, var.shape))
+        out.append(f"{lhs} = {tex.doprint(line.form)}")
+    return out
+
+
+def steps_equations(d: Derivation) -> list[str]:
+    """df worked out one rule per line, each labelled with its rule, then the derivative it names."""
+    tex = printer(d)
+    (part,) = d.parts
+    top = function_name(d, part.outputs)
+    out = []
+    for number, step in enumerate(d.steps):
+        rule = rf"\quad \text{{({step.rule})}}" if step.rule else ""
+        head = rf"\mathrm{{d}}{top}" if number == 0 else ""
+        out.append(rf"{head} = {tex.doprint(step.form)}{rule}".strip())
+    lhs = left_side(d, part.kind, part.outputs, list(part.variables))
+    out.append(f"{lhs} = {tex.doprint(part.form)}")  # type: ignore[arg-type]
+    return out
+
+
+def _results(d: Derivation) -> list[str]:
+    if d.backprop:
+        return backprop_equations(d)
+    if d.steps:
+        return _where(d) + steps_equations(d)
     if d.chain is not None:
         from .chains import chain_equations
 
         return chain_equations(d)
     if d.matrix is not None:
-        return _classic(d)
+        return _where(d) + _classic(d)
     tex = printer(d)
-    out = []
+    out = _where(d)
     for part in d.parts:
         if part.index is not None:
             top = ", ".join(name_tex(o) for o in part.outputs)
@@ -105,6 +149,16 @@ def equations(d: Derivation) -> list[str]:
     if d.value is not None:
         part = d.parts[0]
         out.append(_value_equation(d, left_side(d, part.kind, part.outputs, list(part.variables))))
+    return out
+
+
+def _where(d: Derivation) -> list[str]:
+    """The intermediates the results are written in, each with its definition as the block reads it."""
+    tex = printer(d)
+    out = []
+    for name, definition in d.where:
+        top = function_name(d, (name,))
+        out.append(f"{top} = {tex.doprint(definition)}")
     return out
 
 
@@ -151,6 +205,9 @@ def caption(d: Derivation) -> str:
 
 
 def _caption(d: Derivation) -> str:
+    if d.backprop:
+        names = ", ".join(line.name for line in d.backprop)
+        return f"backpropagation: the gradient of {d.block.outputs[0]} by {names}, each shaped like its quantity"
     if d.chain is not None:
         from .chains import chain_caption
 

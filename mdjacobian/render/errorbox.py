@@ -11,7 +11,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import Unchecked
+from ..errors import BlockError, Unchecked
 
 if TYPE_CHECKING:
     from ..errors import BlockError
@@ -74,6 +74,22 @@ def render_unchecked(warning: Unchecked) -> str:
         f'<span class="jacobian-check-mark" aria-hidden="true">{UNCHECKED_MARK}</span> '
         f"<strong>Not checked numerically:</strong> {html.escape(reason, quote=False)}</p>"
     )
+
+
+_CLAIM = re.compile(r'<p class="jacobian-claim jacobian-claim-(\w+)" role="note"(?: data-line="(\d*)" data-reason="([^"]*)")?>')
+
+
+def claim_in(page: str) -> tuple[str, BlockError | None] | None:
+    """The verdict on a block's ``claim:`` in its HTML (as :func:`~mdjacobian.render.html.claim_html`
+    wrote it), with the warning to report for it (None for a proven claim); None without a claim."""
+    found = _CLAIM.search(page)
+    if found is None:
+        return None
+    status, line, reason = found.groups()
+    if reason is None:
+        return status, None
+    error = BlockError(html.unescape(reason), kind="expressions")
+    return status, error.at(int(line), "") if line else error
 
 
 def unchecked_in(page: str) -> Unchecked | None:

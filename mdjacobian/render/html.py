@@ -6,6 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from .equations import caption, equations
+from .notation import printer
 from .errorbox import attributes as _attributes
 from .errorbox import render_unchecked
 from .mathml import tex_to_mathml
@@ -45,7 +46,31 @@ def render_html(
     wrapper = _attributes(["jacobian", *unchecked, *(classes or [])], id_value, attrs)
     return (
         f"<div{wrapper}>\n{maths}\n"
-        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>{badge}\n</div>'
+        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>{badge}\n{claim_html(d)}</div>'
+    )
+
+
+def claim_html(d: Derivation) -> str:
+    """The verdict on the author's ``claim:``: right, or where it differs and the slip it looks like."""
+    verdict = d.verdict
+    if verdict is None:
+        return ""
+    mark = {"proven": "✓", "refuted": "✗", "unchecked": "?"}[verdict.status]
+    term = ""
+    if verdict.term is not None:
+        tex = printer(d).doprint(verdict.term)
+        if d.block.options.output == "tex":
+            term = rf' <span class="arithmatex">\({html.escape(tex)}\)</span>'
+        else:
+            term = " " + tex_to_mathml(tex).replace(' display="block"', "")
+    warning = d.claim_warning()
+    data = ""
+    if warning is not None:  # read back by the Markdown hosts, from the cache too (errorbox.claim_in)
+        line = "" if warning.line is None else str(warning.line)
+        data = f' data-line="{line}" data-reason="{html.escape(warning.reason)}"'
+    return (
+        f'<p class="jacobian-claim jacobian-claim-{verdict.status}" role="note"{data}>'
+        f"{mark} {html.escape(verdict.note)}{term}</p>\n"
     )
 
 

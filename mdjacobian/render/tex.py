@@ -105,6 +105,16 @@ class TexPrinter:
         inner = bold(node.name) if node.is_column else name_tex(node.name)
         return rf"\mathrm{{d}}{inner}", ATOM
 
+    def _print_Pending(self, node: n.Pending) -> tuple[str, int]:
+        inner = node.inner
+        if isinstance(inner, n.Var):
+            return self._print_Differential(n.Differential(inner.name, inner.shape))
+        return rf"\mathrm{{d}}{paren(self._print(inner))}", ATOM
+
+    def _print_Gradient(self, node: n.Gradient) -> tuple[str, int]:
+        bottom = bold(node.name) if node.is_column else name_tex(node.name)
+        return rf"\frac{{\partial {name_tex(node.loss)}}}{{\partial {bottom}}}", POW - 1  # (∂L/∂Z)ᵀ, never ∂L/∂Zᵀ
+
     def _print_Identity(self, node: n.Identity) -> tuple[str, int]:
         return "I", ATOM
 
@@ -205,6 +215,10 @@ class TexPrinter:
         if fn == "exp" and node.is_scalar:
             return f"e^{{{args[0]}}}", POW
         if fn == "step":
+            inside = node.args[0]
+            if isinstance(inside, n.Mul) and isinstance(inside.args[0], n.Number) and inside.args[0].value == -1:
+                rest = inside.args[1] if len(inside.args) == 2 else n.Mul(inside.args[1:], inside.shape)
+                return rf"\mathbb{{1}}\left[{self._print(rest)} < 0\right]", ATOM  # 𝟙[−z > 0] reads 𝟙[z < 0]
             return rf"\mathbb{{1}}\left[{args[0]} > 0\right]", ATOM
         return f"{_FUNCTIONS[fn]}" + paren(", ".join(args)), ATOM
 
