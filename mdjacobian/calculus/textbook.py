@@ -37,13 +37,24 @@ class _Sigmoid(sp.Function):
 
 
 def size(node: Node) -> int:
-    """How long a form reads: the number of its parts, a minus before a sum counted as two more."""
-    negated = sum(
-        1
-        for x in node.walk()
-        if isinstance(x, Mul) and al.is_number(x.args[0], -1) and any(isinstance(a, Add) for a in x.args)
-    )
-    return node.size() + 2 * negated
+    """How long a form reads: the number of its parts as printed (a part used twice counts twice),
+    a minus before a sum counted as two more. Computed once per distinct part."""
+    memo: dict[int, int] = {}
+    order: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in memo:
+            continue
+        memo[id(current)] = -1
+        order.append(current)
+        stack.extend(current.args)
+    for current in reversed(order):
+        own = 1
+        if isinstance(current, Mul) and al.is_number(current.args[0], -1) and any(isinstance(a, Add) for a in current.args):
+            own += 2
+        memo[id(current)] = own + sum(memo[id(a)] for a in current.args)
+    return memo[id(node)]
 
 
 class _Translation:
@@ -209,6 +220,8 @@ def shortest(node: Node) -> Node:
         return node
     if not translation.back and expr.is_Atom:
         return node
+    if not (expr.has(sp.Add) or expr.has(sp.exp) or expr.has(_Sigmoid)):
+        return node  # a product of powers: SymPy has already written it in its shortest way
     best, best_size = node, size(node)
     for candidate in _candidates(expr)[1:]:
         try:
@@ -288,18 +301,23 @@ def textbook(node: Node, definitions: Mapping[str, Node] | None = None) -> Node:
     """``node`` in the shortest equal form found, bottom up; in the block's names where ``definitions`` are given."""
     if definitions:
         node = _unfold_sums(in_names(node, definitions), definitions)
-    memo: dict[Node, Node] = {}
+    memo: dict[tuple[Node, bool], Node] = {}
 
-    def go(n: Node) -> Node:
-        if n in memo:
-            return memo[n]
-        out = n if not n.args else rebuild(n, tuple(go(a) for a in n.args))
+    def go(n: Node, inside: bool = False) -> Node:
+        """``n`` tidied bottom up; ``inside`` an element-wise expression of its shape, whose own
+        simplification will take ``n`` in, so that SymPy sees each whole expression once."""
+        key = (n, inside)
+        if key in memo:
+            return memo[key]
+        whole = _elementwise(n)
+        args = tuple(go(a, whole and a.shape == n.shape) for a in n.args)
+        out = n if not n.args else rebuild(n, args)
         if isinstance(out, Add):
             out = _collect(out)
-        if _elementwise(out):
+        if not inside and _elementwise(out):
             simpler = shortest(out)
             out = simpler if size(simpler) < size(out) else out
-        memo[n] = out
+        memo[key] = out
         return out
 
     result = go(node)
