@@ -14,6 +14,7 @@ Each raises :class:`~mdjacobian.calculus.differential.NoMatrixForm` where no suc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 
 from . import algebra as al
 from .build import rebuild
@@ -38,7 +39,7 @@ from .nodes import (
 )
 
 
-class _Linear:
+class Linear:
     """Which subexpressions of a differential contain the direction dX."""
 
     def __init__(self, dx: Differential) -> None:
@@ -64,11 +65,16 @@ class _Linear:
 
 def replace(node: Node, old: Node, new: Node) -> Node:
     """``node`` with every ``old`` replaced by ``new``, simplified."""
+    return substitute(node, {old: new})
+
+
+def substitute(node: Node, mapping: Mapping[Node, Node]) -> Node:
+    """``node`` with every part that is a key of ``mapping`` replaced by its value, simplified."""
     memo: dict[int, Node] = {}
 
     def go(n: Node) -> Node:
-        if n == old:
-            return new
+        if n in mapping:
+            return mapping[n]
         if not n.args:
             return n
         if id(n) not in memo:
@@ -85,7 +91,7 @@ def _product(factors: list[Node]) -> Node | None:
 
 def jacobian(df: Node, dx: Differential) -> Node:
     """J with df = J dx, for df a scalar or a column and dx a column: (rows of df) × (rows of dx)."""
-    linear = _Linear(dx)
+    linear = Linear(dx)
     n = dx.rows
 
     def jac(L: Node) -> Node:
@@ -173,7 +179,7 @@ def _times_column(factor: Node, column: Node) -> Node:
     raise NoMatrixForm("a matrix differential times a vector")
 
 
-def _trace_as_product(inside: Node, linear: _Linear) -> Node:
+def _trace_as_product(inside: Node, linear: Linear) -> Node:
     """tr(M) for an M that holds dx, as an equal scalar product: tr(A diag(dx)) = diag(A)ᵀ dx."""
     if isinstance(inside, Add):
         return al.add(*(_trace_as_product(t, linear) for t in inside.args))
@@ -197,7 +203,7 @@ def gradient(df: Node, dx: Differential, seed: Node = al.ONE_N) -> Node:
 
     With a ``seed`` S shaped like df (any shape), G is the gradient of tr(Sᵀ df): the vector-Jacobian
     product backpropagation computes, S pulled back through the linear map dX ↦ df."""
-    linear = _Linear(dx)
+    linear = Linear(dx)
     parts: list[Node] = []
 
     def push(node: Node, sensitivity: Node) -> None:
@@ -256,7 +262,7 @@ def gradient(df: Node, dx: Differential, seed: Node = al.ONE_N) -> Node:
 
 def vec_jacobian(df: Node, dx: Differential) -> Node:
     """J with vec(df) = J vec(dX), for a column df and a matrix X (r × s): p × rs, in Kronecker products."""
-    linear = _Linear(dx)
+    linear = Linear(dx)
     r, s = dx.shape
 
     def jac(L: Node) -> Node:
@@ -305,7 +311,7 @@ def vec_read(df: Node, dx: Differential) -> Node:
     The rules of the vec convention: vec(A L B) = (Bᵀ ⊗ A) vec(L), vec(C ⊙ L) = diag(vec C) vec(L),
     vec(Lᵀ) = K vec(L) with the commutation matrix K, vec(M s) = vec(M) ∂s for a scalar s.
     """
-    linear = _Linear(dx)
+    linear = Linear(dx)
     size = dx.rows * dx.cols
 
     def jac(L: Node) -> Node:

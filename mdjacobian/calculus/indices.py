@@ -20,6 +20,7 @@ from typing import Any
 
 from . import algebra as al
 from .differential import NoMatrixForm
+from .extract import Linear
 from .nodes import (
     Add,
     Cases,
@@ -136,13 +137,8 @@ class _Reader:
         self.dx = dx
         self.ranges: dict[str, Dim] = {}
         self.fresh = iter(INNER + tuple(f"p{n}" for n in range(1, 100)))
-        self.linear: dict[int, tuple[Node, bool]] = {}
-
-    def holds(self, node: Node) -> bool:
-        key = id(node)
-        if key not in self.linear:
-            self.linear[key] = (node, node == self.dx or any(self.holds(a) for a in node.args))
-        return self.linear[key][1]
+        self.holds = Linear(dx)
+        """Whether a part of the differential holds dX."""
 
     def index(self, dim: Dim) -> Index:
         if dim.is_one:

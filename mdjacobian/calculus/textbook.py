@@ -18,6 +18,7 @@ import sympy as sp
 
 from . import algebra as al
 from .build import rebuild
+from .extract import substitute
 from .nodes import SCALAR, Add, Apply, Constant, Diag, Hadamard, Mul, Node, Number, Ones, Power, Shape, Sum, Var
 
 _FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
@@ -260,21 +261,7 @@ def _collect(node: Add) -> Node:
 def in_names(node: Node, definitions: Mapping[str, Node]) -> Node:
     """``node`` with each intermediate's definition, where it appears whole, written as its name."""
     names = {d: Var(name, d.shape) for name, d in definitions.items() if d.args}
-    if not names:
-        return node
-    memo: dict[int, Node] = {}
-
-    def go(n: Node) -> Node:
-        if n in names:
-            return names[n]
-        if not n.args:
-            return n
-        if id(n) not in memo:
-            args = tuple(go(a) for a in n.args)
-            memo[id(n)] = n if all(a is b for a, b in zip(args, n.args)) else rebuild(n, args)
-        return memo[id(n)]
-
-    return go(node)
+    return substitute(node, names) if names else node
 
 
 def _unfold_sums(node: Node, definitions: Mapping[str, Node]) -> Node:
