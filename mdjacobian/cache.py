@@ -25,11 +25,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, is_dataclass
-from importlib import import_module, metadata
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BlockError, LimitError
+from .errors import BlockError, LimitError, Mismatch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -145,10 +145,13 @@ def _fixed_digest(installed: tuple[tuple[str, str], ...]) -> Any:
     return hashlib.sha256(fixed.encode() + b"\0")
 
 
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
 def _error_data(error: BlockError) -> dict[str, Any]:
-    cls = type(error)
     return {
-        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "class": _class_name(type(error)),
         "message": str(error),
         "reason": error.reason,
         "line": error.line,
@@ -159,15 +162,16 @@ def _error_data(error: BlockError) -> dict[str, Any]:
     }
 
 
+_ERROR_CLASSES: dict[str, type[BlockError]] = {_class_name(cls): cls for cls in (BlockError, LimitError, Mismatch)}
+"""The errors an entry may hold, by the name it stores them under. An entry naming anything else is a
+miss: nothing is imported or looked up on an entry's say-so. (A worker that died is not the block's
+error, and is never taken from the cache.)"""
+
+
 def _error_class(name: str) -> type[BlockError]:
-    module, _, qualname = name.partition(":")
-    if module != "mdjacobian" and not module.startswith("mdjacobian."):
-        raise ValueError(f"not an mdjacobian error: {name}")
-    found: Any = import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    if not (isinstance(found, type) and issubclass(found, BlockError)):
-        raise ValueError(f"not an mdjacobian error: {name}")
+    found = _ERROR_CLASSES.get(name)
+    if found is None:
+        raise ValueError(f"not an error an entry may hold: {name[:80]!r}")
     return found
 
 
@@ -280,7 +284,7 @@ class Cache:
             self.memory.put(key, entry)
         try:
             return _value(entry)
-        except (ValueError, AttributeError, ImportError):
+        except (ValueError, AttributeError):
             return None
 
     def put(self, key: str, value: str | BlockError) -> None:
