@@ -12,7 +12,6 @@ followed either.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import os
@@ -54,11 +53,28 @@ def key_directory() -> Path:
     return Path.home() / ".config" / "mdjacobian"
 
 
-@functools.lru_cache(maxsize=1)
+_key: bytes | None = None
+_process_key = secrets.token_bytes(32)
+
+
 def signing_key() -> bytes:
     """The key that signs this user's cache files: from :data:`KEY_ENV`, or the key file, made on
-    first use (readable by this user only). Without either, a key for this process alone: the
-    cache then works within one build and misses in the next."""
+    first use (readable by this user only). When neither can be had (no home directory, no file
+    descriptor left), a key of this process alone, until the key file can be read: the entries
+    written meanwhile are then only misses."""
+    global _key
+    if _key is None:
+        _key = _load_key()
+    return _key or _process_key
+
+
+def forget_key() -> None:
+    """Read the key again at the next use (after the environment changed)."""
+    global _key
+    _key = None
+
+
+def _load_key() -> bytes | None:
     given = os.environ.get(KEY_ENV)
     if given:
         return hashlib.sha256(b"mdjacobian cache key\0" + given.encode("utf-8", "surrogatepass")).digest()
@@ -68,7 +84,7 @@ def signing_key() -> bytes:
     except FileNotFoundError:
         pass
     except (OSError, ValueError):
-        return secrets.token_bytes(32)  # unreadable, or not a key: not ours to replace
+        return None  # unreadable, or not a key: not ours to replace
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
@@ -77,7 +93,7 @@ def signing_key() -> bytes:
     except FileExistsError:
         pass  # another build made it first
     except OSError:
-        return secrets.token_bytes(32)
+        return None
     for _ in range(20):  # another build may be writing it this moment
         try:
             return _read_key(path)
@@ -85,7 +101,7 @@ def signing_key() -> bytes:
             time.sleep(0.01)
         except (OSError, ValueError):
             break
-    return secrets.token_bytes(32)
+    return None
 
 
 def _read_key(path: Path) -> bytes:

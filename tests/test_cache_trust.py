@@ -168,11 +168,11 @@ def key(monkeypatch):
             monkeypatch.delenv(cachedir.KEY_ENV, raising=False)
         else:
             monkeypatch.setenv(cachedir.KEY_ENV, name)
-        cachedir.signing_key.cache_clear()
+        cachedir.forget_key()
         MEMORY.clear()
 
     yield use
-    cachedir.signing_key.cache_clear()
+    cachedir.forget_key()
 
 
 def test_a_cache_written_under_another_key_is_a_miss(tmp_path, key):
