@@ -15,7 +15,7 @@ import markdown
 import pytest
 
 import mdjacobian.api
-from mdjacobian import cache, cachedir
+from mdjacobian import cache, cachekey
 from mdjacobian.cache import MEMORY, Cache, block_key, cache_for
 from mdjacobian.errors import LimitError
 
@@ -57,7 +57,7 @@ def convert(text: str, caplog, **config) -> tuple[str, list[str]]:
 
 def write_signed(path: Path, data: object) -> None:
     """Write ``data`` as the cache writes a file, signed with this user's key: only what is inside is wrong."""
-    path.write_bytes(cachedir.signed(json.dumps(data).encode()))
+    path.write_bytes(cachekey.signed(json.dumps(data).encode()))
 
 
 def entries(directory: Path) -> list[Path]:

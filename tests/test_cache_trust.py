@@ -52,7 +52,7 @@ entry = json.loads(path.read_text())["body"]
 del entry["html"]
 entry["error"] = {"class": sys.argv[2], "message": "m", "reason": "m", "line": None, "column": None,
                   "source_line": None, "limit": None, "kind": None}
-from mdjacobian.cachedir import signed
+from mdjacobian.cachekey import signed
 path.write_bytes(signed(json.dumps(entry).encode()))  # signed with this user's key: only the class is wrong
 from mdjacobian.cache import MEMORY
 MEMORY.clear()
@@ -161,18 +161,18 @@ def test_an_index_that_is_a_link_is_not_written_through(tmp_path, outside):
 @pytest.fixture
 def key(monkeypatch):
     """Sign with a key named by the environment, as in CI; :func:`use` switches keys."""
-    from mdjacobian import cachedir
+    from mdjacobian import cachekey
 
     def use(name: str | None) -> None:
         if name is None:
-            monkeypatch.delenv(cachedir.KEY_ENV, raising=False)
+            monkeypatch.delenv(cachekey.KEY_ENV, raising=False)
         else:
-            monkeypatch.setenv(cachedir.KEY_ENV, name)
-        cachedir.forget_key()
+            monkeypatch.setenv(cachekey.KEY_ENV, name)
+        cachekey.forget_key()
         MEMORY.clear()
 
     yield use
-    cachedir.forget_key()
+    cachekey.forget_key()
 
 
 def test_a_cache_written_under_another_key_is_a_miss(tmp_path, key):
@@ -208,10 +208,10 @@ def test_planted_html_never_reaches_a_page(tmp_path, key):
 
 KEY_OF_A_USER = """
 import os, stat, sys
-from mdjacobian import cachedir
+from mdjacobian import cachekey
 from mdjacobian.cache import Cache
 Cache(sys.argv[1]).put("56" * 32, "<p>x</p>")
-path = cachedir.key_directory() / cachedir.KEY_FILE
+path = cachekey.key_directory() / cachekey.KEY_FILE
 print(path, oct(stat.S_IMODE(os.stat(path).st_mode)), oct(stat.S_IMODE(os.stat(path.parent).st_mode)))
 """
 
