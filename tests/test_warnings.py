@@ -40,9 +40,9 @@ f(x) = x
 """
 # The two "+*" are on lines 13 and 18; the bad option's fence opens on line 21.
 EXPECTED = [
-    "line 13 of the page: jacobian block: line 2: unexpected '*' after '+'",
-    "line 18 of the page: jacobian block: line 2: unexpected '*' after '+'",
-    "line 21 of the page: jacobian block: layout: unknown value 'sideways'; use 'numerator' or 'denominator'",
+    "line 13 of the Markdown: jacobian block: line 2: unexpected '*' after '+'",
+    "line 18 of the Markdown: jacobian block: line 2: unexpected '*' after '+'",
+    "line 21 of the Markdown: jacobian block: layout: unknown value 'sideways'; use 'numerator' or 'denominator'",
 ]
 HOSTS = {
     "extension": (["mdjacobian"], {}),
@@ -78,8 +78,8 @@ def test_the_same_block_twice_names_each_line(caplog):
     with caplog.at_level(logging.WARNING):
         markdown.markdown(f"{bad}\n{bad}", extensions=["pymdownx.superfences", "mdjacobian"])
     assert [r.getMessage() for r in caplog.records] == [
-        "mdjacobian: line 2 of the page: jacobian block: line 1: unexpected ')' at the start of the expression",
-        "mdjacobian: line 6 of the page: jacobian block: line 1: unexpected ')' at the start of the expression",
+        "mdjacobian: line 2 of the Markdown: jacobian block: line 1: unexpected ')' at the start of the expression",
+        "mdjacobian: line 6 of the Markdown: jacobian block: line 1: unexpected ')' at the start of the expression",
     ]
 
 
@@ -97,5 +97,5 @@ def test_mkdocs_names_the_file_and_its_line(tmp_path, superfences):
     assert done.returncode == 0, done.stderr[-2000:]
     shift = FRONT_MATTER.count("\n")
     for line in EXPECTED:
-        number, rest = line.removeprefix("line ").split(" of the page: ")
+        number, rest = line.removeprefix("line ").split(" of the Markdown: ")
         assert f"mdjacobian: norm.md:{int(number) + shift}: {rest}" in done.stderr, done.stderr

@@ -120,7 +120,7 @@ def where_on_page(error: BlockError) -> str:
     if page and line:
         return f"{page}:{line}: "
     if line:
-        return f"line {line} of the page: "
+        return f"line {line} of the Markdown: "  # no page named: the line of the text converted
     return f"{page}: " if page else ""
 
 
