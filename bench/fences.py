@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 HEADER = 'python ' + 'a="" ' * 26 + "="
+FENCE = "```" + HEADER + "\nprint(1)\n```\n"
 MARKDOWN = f"""
 import markdown
-text = "```{HEADER}\\nprint(1)\\n```\\n"
-markdown.markdown(text, extensions=EXTENSIONS)
+markdown.markdown({FENCE!r}, extensions=EXTENSIONS)
 """
 PAGE = """
 import math

@@ -155,9 +155,10 @@ def _common(a: tuple[str, bool], b: tuple[str, bool]) -> float:
 
 def _common_length(x: str, y: str) -> int:
     """The length of the common beginning of ``x`` and ``y``, by halves: time in proportion to the shorter."""
-    if y.startswith(x):
-        return len(x)
-    low, high = 0, min(len(x), len(y))  # x[:low] == y[:low]; x[:high] != y[:high]
+    high = min(len(x), len(y))
+    if x[:high] == y[:high]:
+        return high
+    low = 0  # x[:low] == y[:low]; x[:high] != y[:high]
     while high - low > 1:
         middle = (low + high) // 2
         if x[low:middle] == y[low:middle]:
