@@ -18,6 +18,7 @@ from mdjacobian.language import read_block
 from mdjacobian.language.declare import parse_space
 from mdjacobian.limits import Limits
 from mdjacobian.options import read_presentation
+from mdjacobian.workers import converted
 
 from ..growth import assert_linear
 
@@ -27,7 +28,7 @@ WIDE = Limits(max_block_chars=1_000_000, max_lines=100_000, max_line_chars=1_000
 
 def read(source: str) -> None:
     try:
-        read_block(source, {}, None, WIDE)
+        converted(lambda: read_block(source, {}, None, WIDE))  # as a worker reads it: deep nesting is an error too
     except BlockError:
         pass
 
