@@ -32,8 +32,16 @@ def check_new_name(name: str, what: str) -> str:
     return name
 
 
+MAX_SIZE_DIGITS = 6
+"""Digits in a concrete size: any larger size is past every limit on entries, and reading a long
+run of digits as a number takes time in the square of its length."""
+
+
 def _dimension(text: str, space: str) -> Size:
     if text.isdigit():
+        if len(text.lstrip("0")) > MAX_SIZE_DIGITS:
+            shown = text if len(text) <= 20 else text[:20] + "…"
+            raise LimitError(f"the size {shown} is larger than any block may have", limit="max_variables")
         value = int(text)
         if value == 0:
             raise BlockError(f"R^{space} has no entries: sizes start at 1")

@@ -103,3 +103,12 @@ def test_fence_line_options_are_checked_in_linear_time(key, unit):
 @given(st.text(" \t:#\nsourcexpect=abv-", min_size=1, max_size=8))
 def test_presentation_lines_are_read_in_linear_time(unit):
     assert_linear(presentation, lambda size: unit * size, 200)
+
+
+def test_a_size_of_many_digits_is_a_limit_not_a_conversion():
+    # Python reads a long run of digits in time that grows with its square, and refuses past 4300.
+    from mdjacobian.errors import LimitError
+
+    with pytest.raises(LimitError, match="larger than any block may have") as caught:
+        read_block("x in R^" + "1" * 5000 + "\nf = sum(x)", {}, None, WIDE)
+    assert caught.value.limit == "max_variables" and caught.value.line == 1
