@@ -188,11 +188,13 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         # A page stopped the build (fail_fast, an interrupt): the blocks of the pages after it are not needed.
         from .prefill import cancel
 
+        _forget_page()
         cancel()
 
     def on_shutdown(self) -> None:
         from .prefill import cancel
 
+        _forget_page()
         cancel()
 
     def on_files(self, files: Files, *, config: Any) -> Files:
@@ -231,9 +233,7 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
-        current_page.set(None)
-        page_errors_url.set(None)
-        page_line_offset.set(0)
+        _forget_page()
         if not self.config.enabled or self.config.output != "mathml":
             return html
         from ..render.mathml import arithmatex_to_mathml
@@ -242,6 +242,13 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             logger().warning("mdjacobian: %s: could not convert the formula %r to MathML: %s", page.file.src_uri, tex, error)
 
         return arithmatex_to_mathml(html, on_error=report)
+
+
+def _forget_page() -> None:
+    """No page is being converted: warnings of a later conversion in this process name none."""
+    current_page.set(None)
+    page_errors_url.set(None)
+    page_line_offset.set(0)
 
 
 def _lines_before(page: Any, markdown: str) -> int | None:
