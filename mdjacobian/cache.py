@@ -5,8 +5,10 @@ host's defaults and limits, the classes and id of its wrapper, and the versions 
 fingerprint of its code), SymPy and math-core. Whatever the key names produces the same HTML or the
 same error, so a stored entry can stand in for a computation. Entries live in a bounded in-process
 memory and, when a directory is given, in one JSON file each (``<dir>/<key[:2]>/<key>.json``), written
-atomically. An entry that cannot be read or does not hold what its name says is ignored, and the
-block is computed again. Only a timeout is never stored: it says more about the machine than the block.
+atomically and signed with this user's key (:mod:`mdjacobian.cachedir`, which never follows a link in
+the directory). An entry that cannot be read, is not signed with that key, or does not hold what its
+name says is ignored, and the block is computed again. Only a timeout is never stored: it says more
+about the machine than the block.
 
 This module is free of SymPy: versions come from the installed packages' metadata.
 """
@@ -18,23 +20,23 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
-import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, is_dataclass
-from importlib import import_module, metadata
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BlockError, LimitError
+from .cachedir import Directory, is_stale_temp
+from .errors import BlockError, LimitError, Mismatch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-FORMAT = 4
+FORMAT = 5
 """Version of the key recipe and of the entry files; raising it makes every stored entry a miss."""
 MEMORY_ENTRIES = 4096
 """Entries kept in memory per process, the least recently used going first."""
@@ -45,11 +47,6 @@ STALE_TEMP_SECONDS = 3600
 
 _KEY_FILE = re.compile(r"[0-9a-f]{64}\.json")
 _INDEX_NAME = re.compile(r"[0-9a-f]{64}")
-_TAG = "CACHEDIR.TAG"
-_TAG_TEXT = (
-    "Signature: 8a477f597d28d172789f06886806bc55\n"
-    "# This directory holds blocks rendered by mdjacobian; it can be deleted at any time.\n"
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -145,10 +142,13 @@ def _fixed_digest(installed: tuple[tuple[str, str], ...]) -> Any:
     return hashlib.sha256(fixed.encode() + b"\0")
 
 
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
 def _error_data(error: BlockError) -> dict[str, Any]:
-    cls = type(error)
     return {
-        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "class": _class_name(type(error)),
         "message": str(error),
         "reason": error.reason,
         "line": error.line,
@@ -159,15 +159,16 @@ def _error_data(error: BlockError) -> dict[str, Any]:
     }
 
 
+_ERROR_CLASSES: dict[str, type[BlockError]] = {_class_name(cls): cls for cls in (BlockError, LimitError, Mismatch)}
+"""The errors an entry may hold, by the name it stores them under. An entry naming anything else is a
+miss: nothing is imported or looked up on an entry's say-so. (A worker that died is not the block's
+error, and is never taken from the cache.)"""
+
+
 def _error_class(name: str) -> type[BlockError]:
-    module, _, qualname = name.partition(":")
-    if module != "mdjacobian" and not module.startswith("mdjacobian."):
-        raise ValueError(f"not an mdjacobian error: {name}")
-    found: Any = import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    if not (isinstance(found, type) and issubclass(found, BlockError)):
-        raise ValueError(f"not an mdjacobian error: {name}")
+    found = _ERROR_CLASSES.get(name)
+    if found is None:
+        raise ValueError(f"not an error an entry may hold: {name[:80]!r}")
     return found
 
 
@@ -248,7 +249,7 @@ class Cache:
 
     def __init__(self, directory: str | os.PathLike[str] | None = None, memory: _Memory = MEMORY) -> None:
         self.directory = Path(directory) if directory is not None else None
-        self._root = str(self.directory) if directory is not None else ""
+        self._files = Directory(directory) if directory is not None else None
         self.memory = memory
         self.used: set[str] = set()
         self._pending: dict[str, Future[str | BlockError]] = {}
@@ -280,7 +281,7 @@ class Cache:
             self.memory.put(key, entry)
         try:
             return _value(entry)
-        except (ValueError, AttributeError, ImportError):
+        except (ValueError, AttributeError):
             return None
 
     def put(self, key: str, value: str | BlockError) -> None:
@@ -335,37 +336,26 @@ class Cache:
             self._pending.clear()
 
     def _read(self, key: str) -> dict[str, Any] | None:
-        if self.directory is None:
+        if self._files is None:
             return None
+        body = self._files.read(key[:2], key + ".json")
         try:
-            with open(os.path.join(self._root, key[:2], key + ".json"), "rb") as file:
-                data = json.loads(file.read().decode("utf-8"))
-        except (OSError, ValueError):  # missing, unreadable, truncated, not JSON, not UTF-8
+            data = json.loads(body.decode("utf-8")) if body is not None else None
+        except ValueError:  # not JSON, not UTF-8
             return None
         return data if _is_entry(data, key) else None
 
     def _write(self, key: str, entry: dict[str, Any]) -> None:
-        path = self.path(key)
-        if path is not None:
-            self._write_json(path, entry)
+        self._write_json(key[:2], key + ".json", entry)
 
-    def _write_json(self, path: Path, data: object) -> None:
+    def _write_json(self, shard: str | None, name: str, data: object) -> None:
+        if self._files is None:
+            return
         try:
-            self._tag()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    json.dump(data, file, ensure_ascii=False)
-                os.replace(temp, path)  # readers see the old file or the whole new one, never a part
-            except BaseException:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
-                raise
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written only costs time: the page is right either way
+            body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except ValueError:
+            return  # a cache that cannot be written only costs time: the page is right either way
+        self._files.write(shard, name, body)
 
     # -- the page index: which blocks a page holds, with their entries, in one file -----------------
     def read_index(self, name: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
@@ -373,79 +363,56 @@ class Cache:
 
         Entries are checked as single files are: one whose key does not match is left out.
         """
-        if self.directory is None or not _INDEX_NAME.fullmatch(name):
+        if self._files is None or not _INDEX_NAME.fullmatch(name):
+            return None
+        body = self._files.read(None, f"index-{name}.json")
+        if body is None:
             return None
         try:
-            with open(os.path.join(self._root, f"index-{name}.json"), "rb") as file:
-                data = json.loads(file.read().decode("utf-8"))
+            data = json.loads(body.decode("utf-8"))
             if not (isinstance(data, dict) and data.get("format") == FORMAT and data.get("name") == name):
                 return None
             pages, entries = data["pages"], data["entries"]
             if not (isinstance(pages, dict) and isinstance(entries, dict)):
                 return None
-        except (OSError, ValueError, KeyError):
+        except (ValueError, KeyError):
             return None
         return pages, {key: entry for key, entry in entries.items() if _is_entry(entry, key)}
 
     def write_index(self, name: str, pages: Mapping[str, Any], entries: Mapping[str, dict[str, Any]]) -> None:
         """Save ``pages`` (what a host needs to know of each page) with ``entries``, as the one
         index of this directory (an index made under other settings goes)."""
-        if self.directory is None or not _INDEX_NAME.fullmatch(name):
+        if self._files is None or not _INDEX_NAME.fullmatch(name):
             return
-        self._write_json(self.directory / f"index-{name}.json", {"format": FORMAT, "name": name, "pages": pages, "entries": entries})
-        for other in self.directory.glob("index-*.json"):
-            if other.name != f"index-{name}.json":
-                try:
-                    other.unlink()
-                except OSError:
-                    pass
-
-    def _tag(self) -> None:
-        assert self.directory is not None
-        tag = self.directory / _TAG
-        if not tag.exists():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tag.write_text(_TAG_TEXT, encoding="utf-8")
+        mine = f"index-{name}.json"
+        self._write_json(None, mine, {"format": FORMAT, "name": name, "pages": pages, "entries": entries})
+        self._files.prune(None, lambda other, info: other != mine and other.startswith("index-") and other.endswith(".json"))
 
     def prune(self, keep: Iterable[str] | None = None) -> int:
         """Remove stored entries whose key is not in ``keep`` (default: :attr:`used`); returns how many.
 
-        Unfinished temporary files older than :data:`STALE_TEMP_SECONDS` go too. Files another build
-        removes at the same time are skipped.
+        Unfinished temporary files older than :data:`STALE_TEMP_SECONDS` go too, and links, which
+        this cache never makes; nothing a link points to is touched. Files another build removes
+        at the same time are skipped.
         """
-        if self.directory is None or not self.directory.is_dir():
+        if self._files is None:
             return 0
         with self._lock:
             wanted = set(self.used if keep is None else keep)
+
+        def unwanted(name: str, info: os.stat_result) -> bool:
+            if stat.S_ISLNK(info.st_mode):
+                return True
+            if _KEY_FILE.fullmatch(name):
+                return name[:-5] not in wanted and stat.S_ISREG(info.st_mode)
+            return stat.S_ISREG(info.st_mode) and is_stale_temp(name, info, STALE_TEMP_SECONDS)
+
         removed = 0
-        now = time.time()
-        try:
-            shards = [p for p in self.directory.iterdir() if len(p.name) == 2 and p.is_dir()]
-        except OSError:
-            return 0
-        for shard in shards:
-            try:
-                files = list(shard.iterdir())
-            except OSError:
-                continue
-            kept = len(files)
-            for file in files:
-                try:
-                    if _KEY_FILE.fullmatch(file.name):
-                        if file.name[:-5] in wanted:
-                            continue
-                    elif not (file.name.startswith(".tmp-") and now - file.stat().st_mtime > STALE_TEMP_SECONDS):
-                        continue
-                    file.unlink()
-                    removed += 1
-                    kept -= 1
-                except OSError:
-                    pass
-            if kept == 0:
-                try:
-                    shard.rmdir()  # fails when another build has just written into it
-                except OSError:
-                    pass
+        for shard in self._files.shards():
+            gone, left = self._files.prune(shard, unwanted)
+            removed += gone
+            if left == 0:
+                self._files.remove_shard(shard)
         return removed
 
 

@@ -90,3 +90,7 @@ class Refuted(BlockError):
     def __init__(self, reason: str, **kwargs: object) -> None:
         kwargs.setdefault("kind", "expressions")
         super().__init__(f"claim: {reason}", **kwargs)  # type: ignore[arg-type]
+
+
+class Mismatch(BlockError):
+    """A derivative disagrees with the function's own differences: a wrong result, never shown."""

@@ -137,19 +137,26 @@ class _Worker:
 
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
-        self.log = tempfile.TemporaryFile()
         env = dict(os.environ)
         # The worker imports this very copy of the package, wherever it was imported from.
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", f"{_PACKAGE}.workers", str(memory_mb)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            env=env,
-            close_fds=True,
-        )
+        try:
+            self.log = tempfile.TemporaryFile()
+        except OSError as exc:  # no file descriptor left, no temporary directory
+            raise WorkerDied(f"could not start a worker process ({exc.strerror or exc})") from None
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", f"{_PACKAGE}.workers", str(memory_mb)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                env=env,
+                close_fds=True,
+            )
+        except OSError as exc:
+            self.log.close()
+            raise WorkerDied(f"could not start a worker process ({exc.strerror or exc})") from None
         answer = self._answer(time.monotonic() + STARTUP_SECONDS)
         if answer is None or answer[0] != "ready":
             self.kill()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import markdown
 import pytest
 import sympy as sp
+
+
+# The cache's signing key lives in the user's configuration directory: the tests, and every process
+# they start, use one of their own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mdjacobian-config-")
+os.environ["APPDATA"] = os.environ["XDG_CONFIG_HOME"]
+os.environ.pop("MDJACOBIAN_CACHE_KEY", None)
 
 
 def sym(*names: str) -> tuple[sp.Symbol, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import markdown
 import pytest
 
 import mdjacobian.api
-from mdjacobian import cache
+from mdjacobian import cache, cachekey
 from mdjacobian.cache import MEMORY, Cache, block_key, cache_for
 from mdjacobian.errors import LimitError
 
@@ -52,6 +53,11 @@ def convert(text: str, caplog, **config) -> tuple[str, list[str]]:
     with caplog.at_level(logging.WARNING):
         html = md.convert(text)
     return html, [f"{r.levelname}: {r.getMessage()}" for r in caplog.records]
+
+
+def write_signed(path: Path, data: object) -> None:
+    """Write ``data`` as the cache writes a file, signed with this user's key: only what is inside is wrong."""
+    path.write_bytes(cachekey.signed(json.dumps(data).encode()))
 
 
 def entries(directory: Path) -> list[Path]:
@@ -181,7 +187,7 @@ def test_importing_the_cache_loads_no_sympy():
 def _damage_by(kind: str, path: Path, other: str) -> None:
     """Spoil the entry at ``path`` in the way ``kind`` names; ``other`` is another entry's text."""
     text = path.read_text(encoding="utf-8")
-    entry = json.loads(text)
+    entry = json.loads(text)["body"]
     if kind == "garbage":
         path.write_bytes(b"\x00\x01 not json")
     elif kind == "truncated":
@@ -193,14 +199,19 @@ def _damage_by(kind: str, path: Path, other: str) -> None:
     elif kind == "other-key":
         path.write_text(other, encoding="utf-8")
     elif kind == "other-format":
-        path.write_text(json.dumps({**entry, "format": cache.FORMAT + 1}), encoding="utf-8")
+        write_signed(path, {**entry, "format": cache.FORMAT + 1})
     elif kind == "wrong-type":
-        path.write_text(json.dumps({"format": entry["format"], "key": entry["key"], "html": 5}), encoding="utf-8")
+        write_signed(path, {"format": entry["format"], "key": entry["key"], "html": 5})
     elif kind == "foreign-error":
         error = {"class": "os:system", "message": "m", "reason": "m", "line": None, "column": None, "source_line": None, "limit": None}
-        path.write_text(json.dumps({"format": entry["format"], "key": entry["key"], "error": error}), encoding="utf-8")
+        write_signed(path, {"format": entry["format"], "key": entry["key"], "error": error})
     elif kind == "list":
-        path.write_text("[]", encoding="utf-8")
+        write_signed(path, [])
+    elif kind == "unsigned":
+        path.write_text(json.dumps(entry), encoding="utf-8")
+    elif kind == "signed-elsewhere":  # a whole entry, signed under someone else's key
+        body = json.dumps({**entry, "html": "<script>alert(1)</script>"}).encode()
+        path.write_bytes(b'{"tag":"' + hmac.new(b"another key", body, "sha256").hexdigest().encode() + b'","body":' + body + b"}")
     elif kind == "unreadable":
         path.chmod(0)
     elif kind == "directory":
@@ -212,7 +223,10 @@ def _damage_by(kind: str, path: Path, other: str) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["garbage", "truncated", "empty", "not-utf8", "other-key", "other-format", "wrong-type", "foreign-error", "list", "unreadable", "directory"],
+    [
+        "garbage", "truncated", "empty", "not-utf8", "other-key", "other-format", "wrong-type", "foreign-error", "list",
+        "unreadable", "directory", "unsigned", "signed-elsewhere",
+    ],
 )
 def test_a_bad_entry_is_computed_again(tmp_path, caplog, computed, kind):
     if kind == "unreadable" and os.geteuid() == 0:
@@ -306,7 +320,7 @@ def test_two_builds_sharing_a_directory_at_once_agree(tmp_path, caplog):
     assert outputs[0][0] == outputs[1][0] == expected
     assert len(entries(directory)) == len(blocks) + 1
     for path in entries(directory):
-        assert json.loads(path.read_text(encoding="utf-8"))["key"] == path.stem
+        assert json.loads(path.read_text(encoding="utf-8"))["body"]["key"] == path.stem
     assert not list(directory.glob("??/.tmp-*"))
     assert convert(page.read_text(encoding="utf-8"), caplog, cache_dir=str(directory))[0] == expected
 
@@ -493,24 +507,24 @@ def test_mkdocs_a_bad_index_is_only_a_miss(tmp_path, computed, pages_read, kind)
     config_file = mkdocs_site(tmp_path)
     first = mkdocs_build(config_file)
     (path,) = index_files(tmp_path / ".cache" / "mdjacobian")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8"))["body"]
     (digest,) = data["pages"]
     if kind == "garbage":
         path.write_bytes(b"\x00\xff not json")
     elif kind == "truncated":
         path.write_text(path.read_text(encoding="utf-8")[:100], encoding="utf-8")
     elif kind == "other-format":
-        path.write_text(json.dumps({**data, "format": cache.FORMAT + 1}), encoding="utf-8")
+        write_signed(path, {**data, "format": cache.FORMAT + 1})
     elif kind == "entry-of-another-key":
         one, other = list(data["entries"])[:2]
         data["entries"][one] = data["entries"][other]
-        path.write_text(json.dumps(data), encoding="utf-8")
+        write_signed(path, data)
     elif kind == "records-not-a-list":
         data["pages"][digest] = "x"
-        path.write_text(json.dumps(data), encoding="utf-8")
+        write_signed(path, data)
     else:
         data["pages"][digest][0] = ["too", "short"]
-        path.write_text(json.dumps(data), encoding="utf-8")
+        write_signed(path, data)
     forget_this_process()
     assert mkdocs_build(config_file) == first
     assert len(pages_read) == 2 and len(computed) == 3  # read again; the entry files still hold every block

@@ -173,11 +173,12 @@ def test_mkdocs_extension_only(tmp_path):
     run(mkdocs, "build", "--strict", cwd=tmp_path)
     rendered((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), 1)
 
-    # Without the plugin the page is not named, but a bad block still fails --strict.
+    # Without the plugin the page is not named (nor is its line: MkDocs may have taken a front matter
+    # off the Markdown), but a bad block still fails --strict.
     write(tmp_path, {"docs/broken.md": BROKEN})
     strict = run(mkdocs, "build", "--strict", cwd=tmp_path, ok=False)
     assert strict.returncode != 0
-    assert "mdjacobian: jacobian block: line 2: " in strict.stderr, strict.stderr
+    assert "mdjacobian: line 5 of the Markdown: jacobian block: line 2: " in strict.stderr, strict.stderr
 
 
 def test_mkdocs_plugin_broken_block_fails_strict(tmp_path):
@@ -199,11 +200,11 @@ def test_mkdocs_plugin_broken_block_fails_strict(tmp_path):
     strict = run(mkdocs, "build", "--strict", cwd=tmp_path, ok=False)
     output = strict.stdout + strict.stderr
     assert strict.returncode != 0, output
-    assert "mdjacobian: guide/broken.md: jacobian block: line 2: " in output, output
+    assert "mdjacobian: guide/broken.md:5: jacobian block: line 2: " in output, output
 
     # Without --strict the site builds, the good page renders and the bad one shows the error box.
     lenient = run(mkdocs, "build", cwd=tmp_path)
-    assert "guide/broken.md: jacobian block: line 2: " in lenient.stderr
+    assert "guide/broken.md:5: jacobian block: line 2: " in lenient.stderr
     rendered((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), 1)
     broken = (tmp_path / "site" / "guide" / "broken" / "index.html").read_text(encoding="utf-8")
     assert '<div class="jacobian-error" role="alert">' in broken

@@ -81,8 +81,8 @@ def test_a_parallel_build_equals_a_serial_one(tmp_path: Path, caplog, threads_th
     assert parallel == serial
     assert len(serial[0]) == 3 and "✓ checked" in serial[0]["two.md"]
     assert serial[1] == [
-        "mdjacobian: index.md: jacobian block: line 1: unexpected '*' after '+'",
-        "mdjacobian: three.md: jacobian block: line 2: the Jacobian is not real at x = -1: sqrt(x) is defined for x ≥ 0",
+        "mdjacobian: index.md:11: jacobian block: line 1: unexpected '*' after '+'",
+        "mdjacobian: three.md:10: jacobian block: line 2: the Jacobian is not real at x = -1: sqrt(x) is defined for x ≥ 0",
     ]
     # Every block was computed by the prefill, none while its page rendered.
     assert threads_that_computed and all(name.startswith("mdjacobian-prefill") for name in threads_that_computed)
@@ -93,7 +93,7 @@ def test_a_timeout_in_a_parallel_build_is_reported_as_in_a_serial_one(tmp_path: 
     serial = build(site(tmp_path / "serial", "  - mdjacobian:\n      cache: false\n      timeout: 0.5\n", pages), caplog)
     parallel = build(site(tmp_path / "parallel", "  - mdjacobian:\n      timeout: 0.5\n      jobs: 2\n", pages), caplog)
     assert parallel == serial
-    assert serial[1] == ["mdjacobian: index.md: jacobian block: took longer than the time limit of 0.5 s"]
+    assert serial[1] == ["mdjacobian: index.md:3: jacobian block: took longer than the time limit of 0.5 s"]
     assert "jacobian-error" in serial[0]["index.md"] and "✓ checked" in serial[0]["index.md"]
 
 

@@ -104,7 +104,7 @@ def test_serve_shows_a_bad_block_and_keeps_serving(serving):
     assert "After the block." in broken
     assert CELL not in broken
     output = terminal(log)
-    assert f"WARNING -  mdjacobian: index.md: {MESSAGE}" in output, output
+    assert f"WARNING -  mdjacobian: index.md:7: {MESSAGE}" in output, output  # the fence opens on line 5
     assert "will appear stuck" not in output and "Aborted" not in output, output
     assert "'mkdocs build --strict' fails on them" in output, output
 

@@ -369,7 +369,7 @@ def test_mkdocs_site_wide_source_errors_page_link_and_expect(tmp_path, caplog):
 def test_mkdocs_strict_fails_on_an_expected_error_that_computes(tmp_path, caplog):
     with pytest.raises(Abort):
         site(tmp_path, DEFAULT, {"index.md": "# Home\n\n" + block("expect: error", "f(x) = x^2")})
-    assert "index.md: jacobian block: expect: error, but the block computed" in caplog.text
+    assert "index.md:3: jacobian block: expect: error, but the block computed" in caplog.text
 
 
 def test_mkdocs_errors_url_must_name_a_page_of_the_site(tmp_path, caplog):

@@ -371,3 +371,20 @@ def test_another_maths_renderer_is_left_alone(tmp_path):
     assert_built(done)
     page = (tmp_path / "html" / "page.html").read_text(encoding="utf-8")
     assert '<div class="jacobian">' in page and "<math" in page
+
+
+@pytest.mark.parametrize("value", ['"v w"', "'v'", "v", '"v'])
+def test_directive_options_are_read_in_linear_time(value):
+    need_modules("sphinx")
+    from mdjacobian.errors import BlockError
+    from mdjacobian.hosts.sphinx import fence_options
+
+    from .growth import assert_linear
+
+    def read(text: str) -> None:
+        try:
+            fence_options(text)
+        except BlockError:
+            pass
+
+    assert_linear(read, lambda size: " ".join(f"k{i}={value}" for i in range(size)), 200)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BlockError, Unchecked
+from ..errors import BlockError, Mismatch, Unchecked
 from . import nodes as n
 from .needs import Needs
 from .numeric import Arr, Compiler, Invalid, Numbers, Unevaluable, flat, matmul, transpose
@@ -36,10 +36,6 @@ FLOAT_LEVELS = 2
 settles most cases where the first step's truncation error left the verdict open."""
 LEVELS = FLOAT_LEVELS + 2
 """Then mpmath, with 12-digit and 30-digit steps; only the last level may call a result wrong."""
-
-
-class Mismatch(BlockError):
-    """A derivative disagrees with the function's own differences: a wrong result, never shown."""
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class _Fences(Preprocessor):
         superfences = _superfences(self.md)
         if superfences is None:
             return self.finder.run(lines)
-        self.finder.clear()
+        self.finder.note_openings(lines)
         if not any(entry["name"] == NAME for entry in superfences.superfences):
             superfences.extend_super_fences(NAME, _superfences_formatter, fence_validator, _superfences_reset)
         return lines
@@ -132,6 +132,11 @@ class JacobianExtension(Extension):
         md.parser.blockprocessors.register(Placeholders(md.parser, self._finder), "mdjacobian_placeholders", 80.5)
         # Before raw_html (30), which puts the stashed HTML into the page.
         md.postprocessors.register(RenderBlocks(md, self._finder), "mdjacobian_render", 35)
+
+    def mdjacobian_fence_line(self, source: str) -> int | None:
+        """The line of the Markdown the next ``jacobian`` fence with this source opens on, if noted."""
+        finder = getattr(self, "_finder", None)
+        return finder.opening_of(source) if finder is not None else None
 
     def reset(self) -> None:
         """Forget the previous document's fences."""

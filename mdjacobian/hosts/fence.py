@@ -37,6 +37,13 @@ current_page: ContextVar[str | None] = ContextVar("mdjacobian_page", default=Non
 page_errors_url: ContextVar[str | None] = ContextVar("mdjacobian_errors_url", default=None)
 """The error reference's address as seen from the page being converted, when a host works it out per page."""
 
+page_line_offset: ContextVar[int | None] = ContextVar("mdjacobian_line_offset", default=0)
+"""How many lines of the page's file precede the Markdown being converted (a front matter the host
+took off), or None when the host cannot tell: then warnings name no line of the page."""
+
+fence_at: ContextVar[int | None] = ContextVar("mdjacobian_fence_at", default=None)
+"""The 1-based line of the Markdown that opens the fence being rendered, when the host knows it."""
+
 
 class FailFast(SuperFencesException):
     """Raised instead of rendering an error box when ``fail_fast`` is on.
@@ -98,21 +105,38 @@ def fence_validator(
     return True
 
 
+def page_line(error: BlockError) -> int | None:
+    """The line of the page that ``error`` is on: the fence's line plus the line within the block
+    (the fence's own line for an error of its options); None when the host does not know it."""
+    fence, offset = fence_at.get(), page_line_offset.get()
+    if fence is None or offset is None:
+        return None
+    return offset + fence + (error.line or 0)
+
+
+def where_on_page(error: BlockError) -> str:
+    """``norm.md:37: ``, as compilers name a place: the page and its line, as far as they are known."""
+    page, line = current_page.get(), page_line(error)
+    if page and line:
+        return f"{page}:{line}: "
+    if line:
+        return f"line {line} of the Markdown: "  # no page named: the line of the text converted
+    return f"{page}: " if page else ""
+
+
 def report(error: BlockError, settings: Settings, classes: list[str] | None = None, id_value: str = "") -> str:
     """Log a block's error and return its error box, or raise FailFast when configured to."""
     from ..render import render_error
 
     warn(error)
     if settings.fail_fast:
-        page = current_page.get()
-        raise FailFast(f"{page + ': ' if page else ''}jacobian block: {error}") from error
+        raise FailFast(f"{where_on_page(error)}jacobian block: {error}") from error
     return render_error(error, classes, id_value, errors_url(settings))
 
 
 def warn(error: BlockError) -> None:
-    """Log one warning for a block, naming the page: an error, or a result shown unchecked."""
-    page = current_page.get()
-    where = f"{page}: " if page else ""
+    """Log one warning for a block, naming the page and its line: an error, or a result shown unchecked."""
+    where = where_on_page(error)
     try:
         logger().warning("mdjacobian: %sjacobian block: %s", where, error)
     except Exception as exc:
@@ -173,6 +197,16 @@ def fence_format(
 
     options = options or {}
     settings = settings_for(md)
+    if fence_at.get() is None:
+        # Under SuperFences the formatter is not told where the fence is: the extension noted where
+        # each jacobian fence of the page opens, and the source names it.
+        line = fence_line_of(md, source)
+        if line is not None:
+            token = fence_at.set(line)
+            try:
+                return fence_format(source, language, class_name, options, md, **kwargs)
+            finally:
+                fence_at.reset(token)
     classes = [c for c in [class_name, *(kwargs.get("classes") or [])] if c and c != NAME]
     id_value = kwargs.get("id_value") or ""
     given = options.get("given", {})
@@ -202,6 +236,15 @@ def fence_format(
     from ..render.source import highlight_source, tabs_for, with_source
 
     return with_source(presentation.source, highlight_source(source, md), html, tabs_for(md))
+
+
+def fence_line_of(md: Markdown | None, source: str) -> int | None:
+    """The line the next fence of the page with this source opens on, as the extension noted it."""
+    for extension in getattr(md, "registeredExtensions", ()):
+        take = getattr(extension, "mdjacobian_fence_line", None)
+        if callable(take):
+            return take(source)
+    return None
 
 
 def render(source: str, given: dict[str, Any], settings: Settings, classes: list[str], id_value: str) -> str:

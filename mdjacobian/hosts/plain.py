@@ -23,6 +23,7 @@ and puts their HTML in their first placeholder's place, so a fence shown as code
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.util import HTML_PLACEHOLDER, HTML_PLACEHOLDER_RE
 
-from .fence import NAME, fence_format, fence_validator
+from .fence import NAME, fence_at, fence_format, fence_validator
 from .reading import FenceLine, fence_line, fences
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Pending:
     source: str
     line: FenceLine
     options: dict[str, Any]  # what fence_validator made of the fence line
+    opens: int  # the 1-based line of the Markdown the fence opens on, for warnings
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,25 @@ class FenceFinder:
         self.md = md
         self.pending: dict[int, Pending] = {}  # by the stash index of the fence's first placeholder
         self.stands: dict[int, Stand] = {}  # by stash index, every placeholder of a pending fence
+        self.openings: dict[str, deque[int]] = {}  # under SuperFences: the lines each source's fences open on
 
     def clear(self) -> None:
         self.pending.clear()
         self.stands.clear()
+        self.openings.clear()
+
+    def note_openings(self, lines: list[str]) -> None:
+        """Under SuperFences, which renders the fences: note the line each ``jacobian`` fence opens on."""
+        self.clear()
+        for fence in fences(lines):
+            line = fence_line(fence.header)
+            if line is not None and line.language == NAME:
+                self.openings.setdefault("\n".join(fence.body), deque()).append(fence.start + 1)
+
+    def opening_of(self, source: str) -> int | None:
+        """The line the next fence with this source opens on (SuperFences renders them in page order)."""
+        found = self.openings.get(source)
+        return found.popleft() if found else None
 
     def run(self, lines: list[str]) -> list[str]:
         self.clear()
@@ -84,7 +101,7 @@ class FenceFinder:
             options: dict[str, Any] = {}
             fence_validator(NAME, line.inputs, options, {}, self.md)
             first, placed = self._stash(lines[fence.start : fence.end + 1], fence.prefix)
-            self.pending[first] = Pending("\n".join(fence.body), line, options)
+            self.pending[first] = Pending("\n".join(fence.body), line, options, fence.start + 1)
             out += lines[done : fence.start] + placed
             done = fence.end + 1
         return out + lines[done:] if self.pending else lines
@@ -150,7 +167,11 @@ class FenceFinder:
         self.stands.clear()
         for index, block in pending.items():
             classes, id_value = block.line.classes, block.line.id_value
-            html = fence_format(block.source, NAME, NAME, block.options, self.md, classes=classes, id_value=id_value)
+            token = fence_at.set(block.opens)
+            try:
+                html = fence_format(block.source, NAME, NAME, block.options, self.md, classes=classes, id_value=id_value)
+            finally:
+                fence_at.reset(token)
             self.md.htmlStash.rawHtmlBlocks[index] = html
 
 

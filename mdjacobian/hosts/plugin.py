@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import CountHandler, get_relative_url
 
-from .fence import current_page, logger, page_errors_url
+from .fence import current_page, logger, page_errors_url, page_line_offset
 from ..limits import check_timeout
 from ..options import CHOICES, PRESENTATION_CHOICES
 
@@ -188,11 +188,13 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         # A page stopped the build (fail_fast, an interrupt): the blocks of the pages after it are not needed.
         from .prefill import cancel
 
+        _forget_page()
         cancel()
 
     def on_shutdown(self) -> None:
         from .prefill import cancel
 
+        _forget_page()
         cancel()
 
     def on_files(self, files: Files, *, config: Any) -> Files:
@@ -222,6 +224,7 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Files) -> str:
         # Blocks are computed while this page's Markdown is converted, between this hook and the next.
         current_page.set(page.file.src_uri)
+        page_line_offset.set(_lines_before(page, markdown))
         if self.config.enabled and self.config.errors_url.endswith(".md"):
             target = files.get_file_from_path(self.config.errors_url)
             if target is None:
@@ -230,8 +233,7 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
-        current_page.set(None)
-        page_errors_url.set(None)
+        _forget_page()
         if not self.config.enabled or self.config.output != "mathml":
             return html
         from ..render.mathml import arithmatex_to_mathml
@@ -240,3 +242,23 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
             logger().warning("mdjacobian: %s: could not convert the formula %r to MathML: %s", page.file.src_uri, tex, error)
 
         return arithmatex_to_mathml(html, on_error=report)
+
+
+def _forget_page() -> None:
+    """No page is being converted: warnings of a later conversion in this process name none."""
+    current_page.set(None)
+    page_errors_url.set(None)
+    page_line_offset.set(0)
+
+
+def _lines_before(page: Any, markdown: str) -> int | None:
+    """How many lines of the page's file precede ``markdown`` (its front matter, which MkDocs takes
+    off); None when ``markdown`` is not the end of the file (another plugin changed it), since its
+    lines then say nothing of the file's."""
+    try:
+        source = page.file.content_string
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not source.endswith(markdown):
+        return None
+    return source.count("\n", 0, len(source) - len(markdown))

@@ -13,8 +13,10 @@ from .grammar import RESERVED
 
 DECLARATION_LINE = re.compile(
     r"\s*([A-Za-z][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z][A-Za-z0-9_]*)*)\s+(?:in|∈)\s+"
-    r"(?:(?:R|ℝ)\s*(?:\^\s*(.*?))?|Sym\s*\(([^()]*)\))\s*"
+    r"(?:(?:R|ℝ)\s*(?:\^(.*))?|Sym\s*\(([^()]*)\))\s*"
 )
+"""``names in R``, ``names in R^space`` or ``names in Sym(n)``; the space's text (group 2) is taken whole
+and stripped by the reader, since a pattern that stops before trailing blanks retries at every blank."""
 _DIM = r"(?:[0-9]+|[A-Za-z][A-Za-z0-9_]*)"
 _SPACE = re.compile(rf"(?:\((.*)\)|\{{(.*)\}}|({_DIM}))")
 _TIMES = re.compile(rf"\s*({_DIM})\s*[x×*]\s*({_DIM})\s*")
@@ -30,8 +32,16 @@ def check_new_name(name: str, what: str) -> str:
     return name
 
 
+MAX_SIZE_DIGITS = 6
+"""Digits in a concrete size: any larger size is past every limit on entries, and reading a long
+run of digits as a number takes time in the square of its length."""
+
+
 def _dimension(text: str, space: str) -> Size:
     if text.isdigit():
+        if len(text.lstrip("0")) > MAX_SIZE_DIGITS:
+            shown = text if len(text) <= 20 else text[:20] + "…"
+            raise LimitError(f"the size {shown} is larger than any block may have", limit="max_variables")
         value = int(text)
         if value == 0:
             raise BlockError(f"R^{space} has no entries: sizes start at 1")
@@ -69,6 +79,7 @@ def declaration_line(
             raise BlockError("Sym(1) is a scalar: declare it as 'in R'")
         rows, cols = side, side
     else:
+        space = space.strip() if space is not None else None
         rows, cols = parse_space(space) if space else (1, 1)
     if isinstance(rows, int) and isinstance(cols, int):
         if cols > 1 and max(rows, cols) > MAX_MATRIX_SIDE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
@@ -117,9 +118,11 @@ def tex_to_mathml(tex: str) -> str:
         raise BlockError(f"could not render the result as MathML: {exc}") from None
 
 
-_ARITHMATEX = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex">\s*(?P<open>\\\(|\\\[)(?P<tex>.*?)(?:\\\)|\\\])\s*</(?P=tag)>', re.S
-)
+# Arithmatex's generic markup: <span class="arithmatex">\(...\)</span> or <div ...>\[...\]</div>. A formula
+# ends at the first "\)" or "\]" followed by its own closing tag; the ends are found once for the whole
+# page, so a page of formulas that never close is read in one pass.
+_ARITHMATEX_OPEN = re.compile(r'<(?P<tag>span|div) class="arithmatex">\s*(?P<open>\\\(|\\\[)')
+_ARITHMATEX_CLOSE = re.compile(r"\\[)\]]\s*</(?P<tag>span|div)>")
 
 
 MAX_PROSE_TEX_CHARS = 50_000
@@ -156,18 +159,31 @@ def arithmatex_to_mathml(page: str, on_error: Callable[[str, BlockError], None] 
     as TeX and reported through ``on_error``.
     """
 
-
-    def convert(m: re.Match[str]) -> str:
-        tex = html.unescape(m.group("tex")).strip()
+    def convert(tag: str, opening: str, written: str, whole: str) -> str:
+        tex = html.unescape(written).strip()
         try:
-            mathml = prose_to_mathml(tex, display=m.group("open") == "\\[")
+            mathml = prose_to_mathml(tex, display=opening == "\\[")
         except BlockError as exc:
             if on_error:
                 on_error(tex if len(tex) <= 80 else tex[:77] + "...", exc)
-            return m.group(0)
-        return f'<{m.group("tag")} class="arithmatex">{mathml}</{m.group("tag")}>'
+            return whole
+        return f'<{tag} class="arithmatex">{mathml}</{tag}>'
 
-    return _ARITHMATEX.sub(convert, page)
+    ends: dict[str, list[re.Match[str]]] = {"span": [], "div": []}
+    for end in _ARITHMATEX_CLOSE.finditer(page):
+        ends[end["tag"]].append(end)
+    starts = {tag: [end.start() for end in found] for tag, found in ends.items()}
+    out, done, at = [], 0, 0
+    while (opening := _ARITHMATEX_OPEN.search(page, at)) is not None:
+        tag = opening["tag"]
+        index = bisect.bisect_left(starts[tag], opening.end())
+        if index == len(starts[tag]):
+            at = opening.start() + 1  # never closed: the text stays as it is
+            continue
+        end = ends[tag][index]
+        out += [page[done : opening.start()], convert(tag, opening["open"], page[opening.end() : end.start()], page[opening.start() : end.end()])]
+        done = at = end.end()
+    return "".join([*out, page[done:]])
 
 
 def prose_to_mathml(tex: str, display: bool) -> str:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdjacobian.errors import BlockError
 from mdjacobian.render.mathml import arithmatex_to_mathml, tex_to_mathml
+
+from ..growth import assert_linear
 
 
 def arithmatex(text: str) -> str:
@@ -73,3 +80,28 @@ def test_block_mathml_stays_well_formed_xml():
 
     mathml = tex_to_mathml(r"\left.\left[\begin{matrix}\cos{\left(x \right)} & \frac{1}{2}\end{matrix}\right]\right|_{x = 1}")
     ET.fromstring(mathml)
+
+
+# -- where formulas start and end ---------------------------------------------------------------
+
+# The pattern pages were once read with: a formula ends at the first "\)" or "\]" followed by its own
+# closing tag. Run on short pages only, since it searches to the end of the page for every opening.
+ONE_PATTERN = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?P<open>\\\(|\\\[)(?P<tex>.*?)(?:\\\)|\\\])\s*</(?P=tag)>', re.S
+)
+PIECES = ['<span class="arithmatex">', '<div class="arithmatex">', "\\(", "\\[", "\\)", "\\]", "</span>", "</div>", " ", "\n", "x", "\\"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+def test_formulas_are_found_where_one_pattern_finds_them(page):
+    # Each formula the pattern finds, converted alone, is what the page gets in its place.
+    assert arithmatex_to_mathml(page) == ONE_PATTERN.sub(lambda m: arithmatex_to_mathml(m.group(0)), page)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ['<span class="arithmatex">\\(x', '<div class="arithmatex">\\[x\\)</span>', '<span class="arithmatex">\\(x\\)</span> '],
+)
+def test_a_page_is_read_in_linear_time(unit):
+    assert_linear(arithmatex_to_mathml, lambda size: unit * size, 200)
