@@ -100,9 +100,9 @@ def test_mkdocs_strict_fails_on_an_unchecked_result(tmp_path):
     strict = run(mkdocs, "build", "--strict", cwd=tmp_path, ok=False)
     output = strict.stdout + strict.stderr
     assert strict.returncode != 0, output
-    assert f"mdjacobian: notes/abstract.md: jacobian block: {MESSAGE}" in output, output
+    assert f"mdjacobian: notes/abstract.md:5: jacobian block: {MESSAGE}" in output, output  # the page's own line
     lenient = run(mkdocs, "build", cwd=tmp_path)
-    assert f"notes/abstract.md: jacobian block: {MESSAGE}" in lenient.stdout + lenient.stderr
+    assert f"notes/abstract.md:5: jacobian block: {MESSAGE}" in lenient.stdout + lenient.stderr
     built = (tmp_path / "site" / "notes" / "abstract" / "index.html").read_text(encoding="utf-8")
     assert BADGE in built and '<div class="jacobian jacobian-unchecked">' in built
 
