@@ -38,6 +38,24 @@ class Case:
     def hessian(self) -> bool:
         return "derivative: hessian" in self.block
 
+    @property
+    def joined(self) -> bool:
+        """Whether the page shows one matrix for several variables (concrete sizes, no matrix
+        variable), which the code returns as one array."""
+        from ..calculus import reference as ref
+
+        shapes = {name: d.shape for d in ref.declarations(self.block) for name in d.names}
+        concrete = not ref.size_names(self.block)
+        return concrete and not self.hessian and len(self.wrt) > 1 and all("1" in shapes[v] for v in self.wrt)
+
+    def expected(self, parts: list) -> list:  # noqa: ANN001
+        """Per-variable derivatives joined as the page joins them."""
+        if not self.joined:
+            return parts
+        import numpy as np
+
+        return [np.hstack(parts) if self.layout == "numerator" else np.vstack(parts)]
+
 
 def softmax(xp, z):  # noqa: ANN001, ANN201
     e = xp.exp(z - xp.max(z))

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from ...calculus.engine import Derivation, Part
 
 
-def _size(dim: n.Dim | int) -> str:
+def describe_size(dim: n.Dim | int) -> str:
+    """A size as the docstring writes it: 3, n, m*n."""
     if isinstance(dim, int):
         return str(dim)
     parts = [str(dim.coeff)] if dim.coeff != 1 or not dim.names else []
@@ -21,7 +22,7 @@ def part_shape(part: Part) -> tuple[str, str]:
     """The shape of a part's result, as size names and numbers (``("m", "m*n")``)."""
     if part.form is not None:
         rows, cols = part.form.shape
-        return _size(rows), _size(cols)
+        return describe_size(rows), describe_size(cols)
     assert part.components is not None
     return str(part.components.rows), str(part.components.cols)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import textwrap
+from dataclasses import replace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,8 @@ import sympy as sp
 from ...calculus import nodes as n
 from ...calculus.components import variable_value
 from ...errors import BlockError
-from .describe import describe_part
+from ..notation import overall_kind
+from .describe import describe_part, describe_size
 from .entries import EntryPrinter
 from .printer import ArrayPrinter
 from .shared import repeated, temporary_names
@@ -63,10 +65,14 @@ def code_source(d: Derivation, target: str) -> str:
     printer = cls(names, sizes, like=names[like.name])
     entries = _entry_names(d, names)
     used = taken | set(names.values()) | set(extra.values()) | set(entries) | set(dir(builtins))
-    statements, returns = _body(d, printer, entries, used)
-    if len(returns) > 1:  # one local per part, named after its variable, then the tuple
-        locals_ = code_names([f"d_{part.variables[0]}" for part in d.parts], used)
-        statements += [f"{locals_[f'd_{p.variables[0]}']} = {code}" for p, code in zip(d.parts, returns)]
+    whole = _whole(d)
+    parts = [whole] if whole is not None and not all(_uses_form(d, p) for p in d.parts) else list(d.parts)
+    statements, returns = _body(d, parts, printer, entries, used)
+    if whole is not None and len(parts) > 1:  # forms joined as the page joins them
+        result = printer.join(returns, "cols" if d.layout == "numerator" else "rows")
+    elif len(returns) > 1:  # one local per part, named after its variable, then the tuple
+        locals_ = code_names([f"d_{part.variables[0]}" for part in parts], used)
+        statements += [f"{locals_[f'd_{p.variables[0]}']} = {code}" for p, code in zip(parts, returns)]
         result = ", ".join(locals_.values())
     else:
         result = returns[0]
@@ -74,26 +80,37 @@ def code_source(d: Derivation, target: str) -> str:
     notes = [f"The block's {v.name} is the argument {names[v.name]}." for v in arguments if names[v.name] != v.name]
     lines = [printer.helpers[h] + "\n" for h in sorted(printer.used)]  # two blank lines after each
     lines.append(f"def {FUNCTION}({signature}):")
-    lines += _docstring(d, printer, size_lines, notes)
+    lines += _docstring(d, [whole] if whole is not None else list(d.parts), printer, size_lines, notes)
     statements.append(f"return {result}")
     lines += [f"    {line}" for statement in statements for line in statement.split("\n")]
     lines = [*printer.import_lines("\n".join(lines)), "", "", *lines]
     return "\n".join(lines) + "\n"
 
 
-def _body(d: Derivation, printer: ArrayPrinter, entries: dict[str, str], used: set[str]) -> tuple[list[str], list[str]]:
+def _whole(d: Derivation) -> Part | None:
+    """The one matrix a page shows for several variables at concrete sizes (none of them a matrix),
+    as a part of its own."""
+    if d.matrix is None or len(d.parts) < 2:
+        return None
+    variables = tuple(v for part in d.parts for v in part.variables)
+    return replace(d.parts[0], variables=variables, kind=overall_kind(d), form=None, components=d.matrix, shows_form=False)
+
+
+def _body(
+    d: Derivation, parts: list[Part], printer: ArrayPrinter, entries: dict[str, str], used: set[str]
+) -> tuple[list[str], list[str]]:
     """The statements before ``return`` and each part's code: subexpressions used more than once are
     computed once, under names t1, t2, …"""
-    forms = [part.form for part in d.parts if _uses_form(d, part)]
+    forms = [part.form for part in parts if _uses_form(d, part)]
     shared = repeated(forms)  # type: ignore[arg-type]
     temporaries = temporary_names(len(shared), used)
     printer.temporaries = dict(zip(shared, temporaries))
     statements = [f"{name} = {printer.define(node)}" for node, name in zip(shared, temporaries)]
     used = used | set(temporaries)
-    component_parts = [part for part in d.parts if not _uses_form(d, part)]
+    component_parts = [part for part in parts if not _uses_form(d, part)]
     component_code = iter(_components(component_parts, printer, entries, used, statements))
     returns = []
-    for part in d.parts:
+    for part in parts:
         if _uses_form(d, part):
             assert part.form is not None
             code = printer.doprint(part.form)
@@ -176,25 +193,23 @@ def _definitions(d: Derivation, printer: ArrayPrinter) -> list[str]:
     return [f"{printer.names[name]} = {code[name]}" for name in defined if name in code]
 
 
-def _docstring(d: Derivation, printer: ArrayPrinter, size_lines: list[str], notes: list[str]) -> list[str]:
+def _docstring(d: Derivation, shown: list[Part], printer: ArrayPrinter, size_lines: list[str], notes: list[str]) -> list[str]:
     """The docstring's lines: what the function returns, in what shape and layout, and from what."""
-    parts = [describe_part(d, part) for part in d.parts]
+    parts = [describe_part(d, part) for part in shown]
     if len(parts) == 1:
-        paragraphs = [[parts[0][0].upper() + parts[0][1:] + "."]]
+        returns = [parts[0][0].upper() + parts[0][1:] + "."]
     else:
-        paragraphs = [["Returns a tuple:"], *([f"- {p};"] for p in parts[:-1]), [f"- {parts[-1]}."]]
+        returns = ["Returns a tuple:", *(f"- {p};" for p in parts[:-1]), f"- {parts[-1]}."]
     notes = [f"Arguments: a vector is a column, of shape (n, 1); a scalar is {printer.scalar}.", *notes]
-    if any(part.kind == "vec" for part in d.parts):
-        notes.append("vec(W) stacks the columns of W: entry (i, j) of an m-row W is entry i + j*m of vec(W).")
+    for part in shown:
+        if part.kind == "vec":
+            v, rows = part.variable, describe_size(d.model.symbols[part.variable].rows)
+            notes.append(f"vec({v}) stacks the columns of {v}: entry (i, j) of {v} is entry i + j*{rows} of vec({v}).")
     notes += size_lines
     if not d.proof.checked:
         notes.append("mdjacobian could not check this derivative numerically: the page says why.")
-    paragraphs.append([" ".join(notes)])
     lines: list[str] = []
-    for i, paragraph in enumerate(paragraphs):
-        if i == len(paragraphs) - 1:
-            lines.append("")
-        for text in paragraph:
-            indent = "  " if text.startswith("- ") else ""
-            lines += textwrap.wrap(text, 92, subsequent_indent=indent, break_on_hyphens=False) or [""]
+    for text in [*returns, "", *notes]:
+        indent = "  " if text.startswith("- ") else ""
+        lines += textwrap.wrap(text, 92, subsequent_indent=indent, break_on_hyphens=False) or [""]
     return ['    """' + lines[0], *[f"    {line}" if line else "" for line in lines[1:]], '    """']

@@ -107,6 +107,10 @@ class ArrayPrinter:
         """An array from rows of entries' code (SymPy's components, printed by :mod:`.entries`)."""
         raise NotImplementedError(f"{type(self).__name__} cannot build an array from entries")
 
+    def join(self, codes: list[str], axis: str) -> str:
+        """Arrays side by side (``axis="cols"``) or one under another (``"rows"``)."""
+        return self.call("hstack" if axis == "cols" else "vstack", "[" + ", ".join(codes) + "]")
+
     def one_by_one(self, code: str) -> str:
         """A scalar's code as an array of shape (1, 1), the shape every 1 × 1 result has."""
         raise NotImplementedError(f"{type(self).__name__} cannot make a 1 × 1 array")
