@@ -105,7 +105,7 @@ class ArrayPrinter:
 
     def matrix(self, rows: list[list[str]]) -> str:
         """An array from rows of entries' code (SymPy's components, printed by :mod:`.entries`)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot build an array from entries")
+        return f"{self.module}.array({rows_code(rows)}, dtype=float)"
 
     def join(self, codes: list[str], axis: str) -> str:
         """Arrays side by side (``axis="cols"``) or one under another (``"rows"``)."""
@@ -113,7 +113,7 @@ class ArrayPrinter:
 
     def one_by_one(self, code: str) -> str:
         """A scalar's code as an array of shape (1, 1), the shape every 1 × 1 result has."""
-        raise NotImplementedError(f"{type(self).__name__} cannot make a 1 × 1 array")
+        return f"{self.module}.asarray({code}, dtype=float).reshape(1, 1)"
 
     def dim(self, dim: n.Dim) -> tuple[str, int]:
         parts = [str(dim.coeff)] if dim.coeff != 1 or not dim.names else []
@@ -265,6 +265,14 @@ class ArrayPrinter:
         join = "vstack" if node.axis == "rows" else "hstack"
         blocks = ", ".join(self.call("atleast_2d", self.argument(a)) for a in node.args)
         return self.call(join, f"[{blocks}]"), ATOM
+
+
+def rows_code(rows: list[list[str]]) -> str:
+    """Rows of entries as a nested list, one row a line when there are several."""
+    lines = ["[" + ", ".join(row) + "]" for row in rows]
+    if len(lines) == 1:
+        return "[" + lines[0] + "]"
+    return "[\n" + "".join(f"    {line},\n" for line in lines) + "]"
 
 
 def _split_sign(node: n.Node) -> tuple[bool, n.Node]:

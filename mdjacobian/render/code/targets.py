@@ -9,7 +9,7 @@ only where a library writes it differently.
 from __future__ import annotations
 
 from ...calculus import nodes as n
-from .printer import ArrayPrinter
+from .printer import ArrayPrinter, rows_code
 
 _SAME = ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "abs", "sign")
 _NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "max": "maximum", "min": "minimum"}
@@ -44,12 +44,6 @@ class NumPyPrinter(ArrayPrinter):
         "_softmax": "def _softmax(z):\n    e = np.exp(z - np.max(z))\n    return e / np.sum(e)\n",
     }
 
-    def matrix(self, rows: list[list[str]]) -> str:
-        return f"np.array({_rows(rows)}, dtype=float)"
-
-    def one_by_one(self, code: str) -> str:
-        return f"np.asarray({code}, dtype=float).reshape(1, 1)"
-
 
 class JaxPrinter(ArrayPrinter):
     """JAX code: ``jnp.sin``, ``jax.nn.softmax``; differentiable and traceable by ``jax.jit``."""
@@ -68,12 +62,6 @@ class JaxPrinter(ArrayPrinter):
 
     def import_lines(self, code: str) -> list[str]:
         return (["import jax"] if "jax.nn." in code else []) + list(self.imports)
-
-    def matrix(self, rows: list[list[str]]) -> str:
-        return f"jnp.array({_rows(rows)}, dtype=float)"
-
-    def one_by_one(self, code: str) -> str:
-        return f"jnp.asarray({code}, dtype=float).reshape(1, 1)"
 
 
 class TorchPrinter(ArrayPrinter):
@@ -116,18 +104,10 @@ class TorchPrinter(ArrayPrinter):
 
     def matrix(self, rows: list[list[str]]) -> str:
         self.used.add("_matrix")
-        return f"_matrix({_rows(rows)}, {self.like})"
+        return f"_matrix({rows_code(rows)}, {self.like})"
 
     def one_by_one(self, code: str) -> str:
         return f"{self.number(code)}.reshape(1, 1)"
-
-
-def _rows(rows: list[list[str]]) -> str:
-    """Rows of entries as a nested list, one row a line when there are several."""
-    lines = ["[" + ", ".join(row) + "]" for row in rows]
-    if len(lines) == 1:
-        return "[" + lines[0] + "]"
-    return "[\n" + "".join(f"    {line},\n" for line in lines) + "]"
 
 
 TARGETS: dict[str, type[ArrayPrinter]] = {"numpy": NumPyPrinter, "jax": JaxPrinter, "torch": TorchPrinter}
