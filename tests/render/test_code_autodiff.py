@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import mdjacobian
 
@@ -24,7 +25,7 @@ from ..calculus import test_fuzz as fuzz
 from ..needs import need
 from . import codecheck
 from .code_cases import PARAMS, Case
-from .test_code_numpy import check_fuzzed, values_for
+from .test_code_numpy import CONCRETE, check_fuzzed, values_for
 
 INSTALL = "pip install -e '.[export-tests]' 'torch==2.13.0' (see the README)"
 
@@ -187,11 +188,13 @@ def _apply(expr: sp.Expr, args: list, lib: Library) -> object:
     return getattr(lib.xp, type(expr).__name__)(lib.scalar(args[0]))  # sin, cos, tanh, exp, log
 
 
-def autodiff_run(lib: Library, f: fuzz.Expr, wrt: str, layout: str, order: int, sizes: dict) -> Callable:
+def autodiff_run(
+    lib: Library, f: fuzz.Expr, wrt: str, layout: str, order: int, sizes: dict, declare: str = fuzz.DECLARE
+) -> Callable:
     """A runner that checks the generated code against autodiff of ``f`` at the point it is given."""
 
     def run(source: str, arrays: dict) -> np.ndarray:
-        space = ref.values_at(fuzz.DECLARE, sizes)
+        space = ref.values_at(declare, sizes)
         function = f(space, [])
         values = {name: lib.array(v) for name, v in arrays.items()}
 
@@ -222,10 +225,10 @@ def autodiff_run(lib: Library, f: fuzz.Expr, wrt: str, layout: str, order: int, 
     return run
 
 
-def check_fuzzed_with(library: str, drawn: tuple, sizes: dict[str, int]) -> None:
+def check_fuzzed_with(library: str, drawn: tuple, sizes: dict[str, int], declare: str = fuzz.DECLARE) -> None:
     _, f, wrt, layout, order = drawn
-    run = autodiff_run(Library(library), f, wrt, layout, order, sizes)
-    event("compared" if check_fuzzed(drawn, sizes, {library: run}) else "refused or unchecked")
+    run = autodiff_run(Library(library), f, wrt, layout, order, sizes, declare)
+    event("compared" if check_fuzzed(drawn, sizes, {library: run}, declare) else "refused or unchecked")
 
 
 @settings(fuzz.FUZZ, max_examples=40)
@@ -238,6 +241,12 @@ def test_fuzzed_blocks_torch_code_agrees_with_autodiff(drawn, sizes):
 @given(fuzz.blocks(), fuzz.SIZES)
 def test_fuzzed_blocks_jax_code_agrees_with_autodiff(drawn, sizes):
     check_fuzzed_with("jax", drawn, sizes)
+
+
+@settings(fuzz.FUZZ, max_examples=30)
+@given(fuzz.blocks(), st.sampled_from(["jax", "torch"]))
+def test_fuzzed_blocks_at_concrete_sizes_code_agrees_with_autodiff(drawn, library):
+    check_fuzzed_with(library, drawn, {}, CONCRETE)
 
 
 def test_the_fuzz_reference_is_independent():

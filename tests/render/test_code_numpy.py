@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import assume, event, given, settings
 
 import mdjacobian
 from mdjacobian import BlockError
@@ -124,17 +125,23 @@ def test_functions_at_concrete_sizes_are_numpy_functions(fn):
 # -- fuzzed blocks --------------------------------------------------------------------------------------
 
 
-def check_fuzzed(drawn: tuple, sizes: dict[str, int], runs: dict[str, Callable]) -> bool:
+CONCRETE = "x, w in R^2\nA in R^(2 x 2)\nW in R^(3 x 2)\ny in R^3\nc in R"
+"""The fuzz's declarations at concrete sizes: the code is then the components, where the page shows no form."""
+
+
+def check_fuzzed(drawn: tuple, sizes: dict[str, int], runs: dict[str, Callable], declare: str = fuzz.DECLARE) -> bool:
     """Run a fuzzed block's code for each library at a random point (``runs[library](source, arrays)``)
-    against SymPy's derivative of the fuzz's function; returns whether there was a checked result."""
+    against SymPy's derivative of the fuzz's function; returns whether there was a checked result.
+    With ``declare``, the block's declarations are replaced by those."""
     block, f, wrt, layout, order = drawn
+    block = block.replace(fuzz.DECLARE, declare)
     try:
         result = mdjacobian.evaluate(block)
     except BlockError:
         return False
     if not result.check.checked:
         return False
-    space = ref.values_at(fuzz.DECLARE, sizes)
+    space = ref.values_at(declare, sizes)
     kinks: list = []
     function = f(space, kinks)
     at = ref.point(space, random.Random(1), 1.0)
@@ -164,3 +171,83 @@ def run_numpy(source: str, arrays: dict) -> np.ndarray:
 @given(fuzz.blocks(), fuzz.SIZES)
 def test_fuzzed_blocks_numpy_code_agrees_with_sympy(drawn, sizes):
     event("compared" if check_fuzzed(drawn, sizes, {"numpy": run_numpy}) else "refused or unchecked")
+
+
+@settings(fuzz.FUZZ, max_examples=60)
+@given(fuzz.blocks())
+def test_fuzzed_blocks_at_concrete_sizes_numpy_code_agrees_with_sympy(drawn):
+    event("compared" if check_fuzzed(drawn, {}, {"numpy": run_numpy}, CONCRETE) else "refused or unchecked")
+
+
+# -- Python's precedence, on random expression trees ------------------------------------------------------
+
+from mdjacobian.calculus import nodes as n  # noqa: E402
+from mdjacobian.calculus.numeric import Arr, Evaluator  # noqa: E402
+from mdjacobian.render.code import TARGETS  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+N = n.Dim(1, ("n",))
+SHAPES = {"s": n.SCALAR, "v": (N, n.ONE), "A": (N, N)}
+LEAVES = {
+    "s": [n.Var("c"), n.Var("d"), n.Number(2), n.Number(-3), n.Number(Fraction(1, 3)), n.Number(Fraction(-5, 2))],
+    "v": [n.Var("x", SHAPES["v"]), n.Var("y", SHAPES["v"])],
+    "A": [n.Var("A", SHAPES["A"])],
+}
+
+
+@st.composite
+def trees(draw: st.DrawFn, kind: str, depth: int = 3) -> n.Node:
+    """A random expression of ``kind`` (scalar, column, square matrix), built with the node types' own
+    constructors (no simplification), so that every nesting Python could misread is tried."""
+    if depth == 0 or draw(st.integers(0, 4)) == 4:  # hypothesis favours small integers: mostly deeper
+        return draw(st.sampled_from(LEAVES[kind]))
+    shape = SHAPES[kind]
+    sub = lambda k: trees(k, depth - 1)  # noqa: E731
+    rule = draw(st.sampled_from(["difference", "add", "minus", "scale", "hadamard", "power", "apply"] + (["inner"] if kind == "s" else ["matvec"])))
+    if rule == "difference":
+        return n.Add((draw(sub(kind)), n.Mul((n.Number(-1), draw(sub(kind))), shape)), (), shape)
+    if rule == "add":
+        return n.Add((draw(sub(kind)), draw(sub(kind))), (), shape)
+    if rule == "minus":
+        return n.Mul((draw(st.sampled_from([n.Number(-1), n.Number(-2), n.Number(Fraction(-1, 2))])), draw(sub(kind))), shape)
+    if rule == "scale":
+        return n.Mul((draw(sub("s")), draw(sub(kind))), shape) if kind != "s" else n.Mul((draw(sub("s")), draw(sub("s"))), shape)
+    if rule == "hadamard":
+        return n.Hadamard((draw(sub(kind)), draw(sub(kind))), (), shape)
+    if rule == "power":
+        return n.Power((draw(sub(kind)), draw(st.sampled_from([n.Number(2), n.Number(3), n.Number(-1)]))), (), shape)
+    if rule == "apply":
+        return n.Apply((draw(sub(kind)),), (draw(st.sampled_from(["sin", "tanh", "atan"])),), shape)
+    if rule == "inner":
+        return n.Inner((draw(sub("v")), draw(sub("v"))), (), shape)
+    a = draw(sub("A"))
+    if kind == "A":
+        return n.Mul((a, draw(sub("A"))), shape)
+    if draw(st.booleans()):
+        return n.Mul((a, draw(sub("v"))), shape)
+    row = n.Transpose((draw(sub("v")),), (), (n.ONE, N))
+    return n.Transpose((n.Mul((row, a), (n.ONE, N)),), (), shape)
+
+
+@fuzz.FUZZ
+@given(st.sampled_from(["s", "v", "A"]).flatmap(trees))
+def test_printed_expressions_compute_what_the_nodes_mean(node):
+    """The NumPy code of a random tree computes what mdjacobian's own evaluator computes from the tree."""
+    rng = np.random.default_rng(5)
+    values = {"x": rng.uniform(0.5, 1.5, (3, 1)), "y": rng.uniform(-1.5, -0.5, (3, 1)), "A": rng.standard_normal((3, 3))}
+    values |= {"c": 0.7, "d": -1.3}
+    printer = TARGETS["numpy"]({k: k for k in values}, {"n": "x.shape[0]"}, like="x")
+    code = printer.doprint(node)
+    arrays = {k: Arr(*v.shape, list(v.ravel())) if isinstance(v, np.ndarray) else v for k, v in values.items()}
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(eval(code, {"np": np, **values}), dtype=float)  # noqa: S307 - a test runs printed code
+        want = Evaluator(arrays, {"n": 3})(node)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return  # a random tree may divide by zero (c - c) ** -1 or overflow: nothing to compare
+    want = np.array(want.data, dtype=float).reshape(want.rows, want.cols) if isinstance(want, Arr) else float(want)
+    assume(np.all(np.isfinite(want)) and np.max(np.abs(want), initial=0) < 1e8)
+    if np.ndim(want) == 0:  # a scalar may be computed as a (1, 1) array, as x.T @ y is
+        assert got.size == 1
+        got = got.reshape(())
+    codecheck.close(got, want, relative=1e-9)

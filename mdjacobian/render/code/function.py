@@ -10,6 +10,7 @@ says what the result is. mdjacobian never runs the code it writes.
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import textwrap
 from dataclasses import replace
@@ -103,7 +104,7 @@ def _body(
     computed once, under names t1, t2, …"""
     forms = [part.form for part in parts if _uses_form(d, part)]
     shared = repeated(forms)  # type: ignore[arg-type]
-    temporaries = temporary_names(len(shared), used)
+    temporaries = list(itertools.islice(temporary_names(used), len(shared)))
     printer.temporaries = dict(zip(shared, temporaries))
     statements = [f"{name} = {printer.define(node)}" for node, name in zip(shared, temporaries)]
     used = used | set(temporaries)
@@ -130,8 +131,8 @@ def _components(parts: list[Part], printer: ArrayPrinter, entries: dict[str, str
             raise BlockError(f"∂/∂{part.variable} has neither a matrix form nor components to write as code")
     matrices = [part.components for part in parts]
     flat = [e for m in matrices for e in m]  # type: ignore[union-attr]
-    names = iter(temporary_names(len(flat) * 4, used))  # more than cse can use
-    shared, reduced = sp.cse(flat, symbols=(sp.Symbol(name) for name in names), order="none")
+    symbols = (sp.Symbol(name) for name in temporary_names(used))
+    shared, reduced = sp.cse(flat, symbols=symbols, order="none")
     printer_ = EntryPrinter(printer, {**entries, **{str(s): str(s) for s, _ in shared}})
     statements += [f"{s} = {printer_.doprint(value)}" for s, value in shared]
     out, k = [], 0

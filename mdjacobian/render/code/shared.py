@@ -47,12 +47,10 @@ def _uses(roots: list[n.Node], chosen: list[n.Node]) -> Iterator[n.Node]:
             stack.extend(node.args)
 
 
-def temporary_names(count: int, used: set[str]) -> list[str]:
-    """``count`` names t1, t2, … that are none of ``used``."""
-    names: list[str] = []
-    k = 1
-    while len(names) < count:
-        if f"t{k}" not in used:
-            names.append(f"t{k}")
+def temporary_names(used: set[str]) -> Iterator[str]:
+    """Names t1, t2, … that are none of ``used``, as many as are asked for."""
+    k = 0
+    while True:
         k += 1
-    return names
+        if f"t{k}" not in used:
+            yield f"t{k}"
