@@ -13,8 +13,8 @@ import builtins
 import itertools
 import keyword
 import textwrap
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -60,12 +60,10 @@ def code_source(d: Derivation, target: str) -> str:
     taken = {FUNCTION, *cls.reserved, *cls.helpers}
     names = code_names([v.name for v in arguments] + list(d.model.definitions), taken)
     sizes, size_lines = _sizes(arguments, names, d.block.sizes)
-    extra = code_names([s for s in d.block.sizes if s not in sizes], taken | set(names.values()))
-    sizes.update(extra)
     like = next((v for v in arguments if not v.is_scalar), arguments[0])
     printer = cls(names, sizes, like=names[like.name])
     entries = _entry_names(d, names)
-    used = taken | set(names.values()) | set(extra.values()) | set(entries) | set(dir(builtins))
+    used = taken | set(names.values()) | set(entries) | set(dir(builtins))
     whole = _whole(d)
     parts = [whole] if whole is not None and not all(_uses_form(d, p) for p in d.parts) else list(d.parts)
     statements, returns = _body(d, parts, printer, entries, used)
@@ -77,7 +75,7 @@ def code_source(d: Derivation, target: str) -> str:
         result = ", ".join(locals_.values())
     else:
         result = returns[0]
-    signature = ", ".join([names[v.name] for v in arguments] + ([f"*, {', '.join(extra.values())}"] if extra else []))
+    signature = ", ".join(names[v.name] for v in arguments)
     notes = [f"The block's {v.name} is the argument {names[v.name]}." for v in arguments if names[v.name] != v.name]
     lines = [printer.helpers[h] + "\n" for h in sorted(printer.used)]  # two blank lines after each
     lines.append(f"def {FUNCTION}({signature}):")
@@ -144,18 +142,15 @@ def _components(parts: list[Part], printer: ArrayPrinter, entries: dict[str, str
 
 
 def _sizes(arguments: list[n.Var], names: dict[str, str], wanted: Iterable[str]) -> tuple[dict[str, str], list[str]]:
-    """Each size name's code, read off the first argument with an axis of that size."""
+    """Each size name's code, read off the first argument with an axis of that size (every size is
+    the rows or the columns of a declared variable), and the docstring's line that says so."""
     sizes: dict[str, str] = {}
-    lines: list[str] = []
     for var in arguments:
         for axis, dim in enumerate(var.shape):
-            if len(dim.names) == 1 and dim.names[0] not in sizes:
-                code = f"{names[var.name]}.shape[{axis}]" + (f" // {dim.coeff}" if dim.coeff != 1 else "")
-                sizes[dim.names[0]] = code
+            if dim.names and dim.names[0] not in sizes:
+                sizes[dim.names[0]] = f"{names[var.name]}.shape[{axis}]"
     known = [f"{name} = {sizes[name]}" for name in wanted if name in sizes]
-    if known:
-        lines.append("Sizes: " + ", ".join(known) + ".")
-    return sizes, lines
+    return sizes, (["Sizes: " + ", ".join(known) + "."] if known else [])
 
 
 def _uses_form(d: Derivation, part: Part) -> bool:
