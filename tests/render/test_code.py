@@ -119,6 +119,12 @@ def test_names_that_python_reads_otherwise_are_renamed():
     }
 
 
+@pytest.mark.parametrize("name", ["x)", "os.system", "α", "x\n", ""])
+def test_only_the_grammars_names_can_become_code(name):
+    with pytest.raises(ValueError, match="not a name the block language allows"):
+        code_names([name], taken=())
+
+
 BLOCK = "lambda, np, jnp, torch, jax, print in R^n\nderivative in R\nf = sum(lambda .* np .* jnp .* torch .* jax .* print) derivative\nwrt: lambda, derivative"
 
 

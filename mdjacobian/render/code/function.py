@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import keyword
+import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import replace
@@ -33,12 +34,16 @@ if TYPE_CHECKING:
     from ...calculus.engine import Derivation, Part
 
 FUNCTION = "derivative"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def code_names(names: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
     """Each name as Python may use it for an argument: a name that is a keyword, a built-in or one of
     ``taken`` gets underscores added until it is none of these and no other name."""
     names = list(names)
+    for name in names:  # the block grammar's names; anything else must never reach code
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"not a name the block language allows: {name!r}")
     used = set(taken) | set(dir(builtins)) | set(keyword.kwlist)
     renamed = {name: name for name in names if name not in used}
     used |= set(names)
