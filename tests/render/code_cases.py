@@ -66,6 +66,11 @@ def sigmoid(xp, z):  # noqa: ANN001, ANN201
     return 1 / (1 + xp.exp(-z))
 
 
+def rows_softmax(xp, z):  # noqa: ANN001, ANN201
+    e = xp.exp(z)
+    return e / xp.sum(e, 1).reshape(-1, 1)
+
+
 def relu(xp, z):  # noqa: ANN001, ANN201
     return xp.where(z > 0, z, 0 * z)
 
@@ -122,6 +127,12 @@ CASES = [
     Case("a minus before a product", "x, y in R^n\nA in R^(n x n)\nf = x - A (y - x)\nwrt: x", lambda xp, x, y, A: x - A @ (y - x)),
     Case("powers", "x in R^n\nc in R\nf = (1 + c^2)^(c/2) x\nwrt: x, c", lambda xp, x, c: (1 + c**2) ** (c / 2) * x),
     Case("negative power", "x in R^n\nc in R\nf = c^(-2) x - (c - 1)^3 x\nwrt: c", lambda xp, x, c: c ** (-2) * x - (c - 1) ** 3 * x, {"c": "positive"}),
+    # The deep-learning vocabulary: logsumexp, row-wise softmax, symmetric matrices.
+    Case("logsumexp", "x in R^n\nf = logsumexp(x)\nwrt: x", lambda xp, x: xp.log(xp.sum(xp.exp(x)))),
+    Case("logsumexp in a form", "x in R^n\nc in R\nf = logsumexp(x) c^2\nwrt: c", lambda xp, x, c: xp.log(xp.sum(xp.exp(x))) * c**2),
+    Case("row-wise softmax", "X in R^(m x n)\nw in R^n\nf = softmax(X) w\nwrt: w", lambda xp, X, w: rows_softmax(xp, X) @ w),
+    Case("logsumexp of each row", "X in R^(m x n)\nf = sum(logsumexp(X))\nwrt: X", lambda xp, X: xp.sum(xp.log(xp.sum(xp.exp(X), 1)))),
+    Case("symmetric matrix", "S in Sym(n)\nx in R^n\nf = x^T S x\nwrt: x", lambda xp, S, x: xp.sum(x * (S @ x)), {"S": "sym"}),
     # Components at concrete sizes.
     Case("entries of a vector", "x in R^3\nf = [x1^2, x2 x3]\nwrt: x", lambda xp, x: xp.stack([x[0, 0] ** 2, x[1, 0] * x[2, 0]]).reshape(-1, 1)),
     Case("an entry in a form", "A in R^(3 x 3)\nx in R^3\nf = A11 x\nwrt: x, A", lambda xp, A, x: A[0, 0] * x),

@@ -38,10 +38,13 @@ def shapes(block: str, sizes: Mapping[str, int]) -> dict[str, tuple[int, int]]:
 def draw(shape: tuple[int, int], rng: np.random.Generator, kind: str = "any") -> np.ndarray | float:
     """A random value: a float for a scalar, a column or a matrix otherwise.
 
-    ``kind`` is ``any`` (standard normal), ``positive`` (in [0.5, 2]) or ``spd`` (a well-conditioned
-    symmetric positive definite matrix)."""
+    ``kind`` is ``any`` (standard normal), ``positive`` (in [0.5, 2]), ``sym`` (a symmetric matrix) or
+    ``spd`` (a well-conditioned symmetric positive definite matrix)."""
     if kind == "positive":
         value = rng.uniform(0.5, 2.0, size=shape)
+    elif kind == "sym":
+        b = rng.standard_normal(shape)
+        value = (b + b.T) / 2
     elif kind == "spd":
         b = rng.standard_normal(shape)
         value = b @ b.T + shape[0] * np.eye(shape[0])

@@ -156,7 +156,7 @@ def test_the_code_holds_only_names_from_the_block(target):
     for fragment in ("import os", "system", "echo", "hello", "__import__", "comment", "tries"):
         assert fragment not in code
     tree = ast.parse(code)
-    allowed = {"x", "W", "e", "z", "row", "rows", "like", "np", "jnp", "jax", "torch", "t1", "t2", "t3"}
+    allowed = {"x", "W", "e", "z", "axis", "row", "rows", "like", "np", "jnp", "jax", "torch", "t1", "t2", "t3"}
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     assert names <= allowed | {"_sigmoid", "_softmax", "_matrix"}, names - allowed
     strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]

@@ -92,7 +92,7 @@ def _scalar_hessian(case: Case, values: dict, names: list[str]) -> np.ndarray:
 def test_a_minus_before_a_parenthesis_keeps_it():
     """I − (diag(s) − s sᵀ) was printed as eye - diagflat(s) - s @ s.T: the sign of s sᵀ flipped."""
     code = mdjacobian.evaluate("u in R^m\nf = u - softmax(u)\nwrt: u").numpy
-    assert "return np.eye(u.shape[0]) - (np.diagflat(t1) - t1 @ t1.T)" in code
+    assert "return np.eye(u.shape[0]) - (np.diagflat(t1) - t1 @ t1.T)" in code and "t1 = _softmax(u, axis=0)" in code
     u = np.array([[0.3], [-1.2], [2.0]])
     s = np.exp(u) / np.sum(np.exp(u))
     codecheck.close(codecheck.load(code)(u), np.eye(3) - (np.diagflat(s) - s @ s.T), relative=1e-12)

@@ -163,6 +163,18 @@ class ArrayPrinter:
     def _print_Differential(self, node: n.Differential) -> tuple[str, int]:
         raise BlockError(f"d{node.name} is a direction, not a value: a differential has no {self.library} code")
 
+    def _print_Gradient(self, node: n.Gradient) -> tuple[str, int]:
+        raise BlockError(f"{node.key} names a line of show: backprop, not a value: it has no {self.library} code")
+
+    def _print_Pending(self, node: n.Pending) -> tuple[str, int]:
+        raise BlockError(f"a step of show: steps is not a value: it has no {self.library} code")
+
+    def _print_Commutation(self, node: n.Commutation) -> tuple[str, int]:
+        # Row i*n + j of K holds its 1 in column i + j*m: K vec(A) = vec(Aᵀ) for an m × n A.
+        m, k = (self.dim(side)[0] for side in node.sides)
+        columns = f"({self.call('arange', m)}[:, None] + {_operand(m)} * {self.call('arange', k)}).ravel()"
+        return f"{self.new('eye', f'{_operand(m)} * {_operand(k)}')}[{columns}]", ATOM
+
     def _print_Undefined(self, node: n.Undefined) -> tuple[str, int]:
         raise BlockError(f"{node.name}() is an abstract function: it has no {self.library} code", kind="computation")
 
@@ -247,7 +259,14 @@ class ArrayPrinter:
         return self.call("linalg.norm", inner), ATOM  # Euclidean for a column, Frobenius for a matrix
 
     def _print_Softmax(self, node: n.Softmax) -> tuple[str, int]:
-        return self.function("softmax", list(node.args)), ATOM
+        # Of a column, over its entries; of a matrix, of each row.
+        return self.function("softmax", list(node.args)).replace("AXIS", "0" if node.args[0].is_column else "1"), ATOM
+
+    def _print_Op(self, node: n.Op) -> tuple[str, int]:
+        """An operator of :mod:`mdjacobian.calculus.operators`, by its meaning in primitive nodes."""
+        from ...calculus.operators import operator
+
+        return self._code(operator(node).expand(node))
 
     def _print_Inner(self, node: n.Inner) -> tuple[str, int]:
         a, b = node.args
@@ -273,6 +292,11 @@ def rows_code(rows: list[list[str]]) -> str:
     if len(lines) == 1:
         return "[" + lines[0] + "]"
     return "[\n" + "".join(f"    {line},\n" for line in lines) + "]"
+
+
+def _operand(code: str) -> str:
+    """A size's code as an operand of ``*``: in parentheses when it is a product itself."""
+    return f"({code})" if " " in code else code
 
 
 def _split_sign(node: n.Node) -> tuple[bool, n.Node]:

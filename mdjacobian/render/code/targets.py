@@ -36,12 +36,16 @@ class NumPyPrinter(ArrayPrinter):
         **_functions("np", _NUMPY_NAMES),
         "step": "np.heaviside({}, 0.0)",
         "sigmoid": "_sigmoid({})",
-        "softmax": "_softmax({})",
+        "softmax": "_softmax({}, axis=AXIS)",
     }
     constants = {"pi": "np.pi", "e": "np.e"}
     helpers = {
         "_sigmoid": "def _sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n",
-        "_softmax": "def _softmax(z):\n    e = np.exp(z - np.max(z))\n    return e / np.sum(e)\n",
+        "_softmax": (
+            "def _softmax(z, axis):\n"
+            "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+            "    return e / np.sum(e, axis=axis, keepdims=True)\n"
+        ),
     }
 
 
@@ -56,7 +60,7 @@ class JaxPrinter(ArrayPrinter):
         **_functions("jnp", _NUMPY_NAMES),
         "step": "jnp.heaviside({}, 0.0)",
         "sigmoid": "jax.nn.sigmoid({})",
-        "softmax": "jax.nn.softmax({}, axis=0)",
+        "softmax": "jax.nn.softmax({}, axis=AXIS)",
     }
     constants = {"pi": "jnp.pi", "e": "jnp.e"}
 
@@ -80,7 +84,7 @@ class TorchPrinter(ArrayPrinter):
         **_functions("torch", _TORCH_NAMES),
         "step": "torch.where({} > 0, 1.0, 0.0)",
         "sigmoid": "torch.sigmoid({})",
-        "softmax": "torch.softmax({}, dim=0)",
+        "softmax": "torch.softmax({}, dim=AXIS)",
     }
     constants = {"pi": "torch.pi", "e": "torch.e"}
     helpers = {
