@@ -186,6 +186,14 @@ def test_an_abstract_function_has_no_code(block, target):
         mdjacobian.evaluate(block).code(target)
 
 
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_a_derivative_in_index_notation_has_no_code_yet(target):
+    result = mdjacobian.evaluate("x in R^n\nf = tr(cos(diag(x)))\nwrt: x\nderivative: hessian")
+    assert result.parts[0].form is None
+    with pytest.raises(mdjacobian.BlockError, match="shown in index notation, which has no .* code yet"):
+        result.code(target)
+
+
 def test_an_unknown_library_is_refused():
     with pytest.raises(ValueError, match="choose one of numpy, jax, torch"):
         mdjacobian.evaluate("f(x) = x^2").code("tensorflow")

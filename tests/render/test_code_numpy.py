@@ -141,6 +141,10 @@ def check_fuzzed(drawn: tuple, sizes: dict[str, int], runs: dict[str, Callable],
         return False
     if not result.check.checked:
         return False
+    if any(part.form is None and part.components is None for part in result.parts):
+        with pytest.raises(BlockError, match="index notation, which has no"):
+            result.code(next(iter(runs)))
+        return False  # shown in index notation: no code yet
     space = ref.values_at(declare, sizes)
     kinks: list = []
     function = f(space, kinks)

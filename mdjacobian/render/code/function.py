@@ -130,6 +130,8 @@ def _components(parts: list[Part], printer: ArrayPrinter, entries: dict[str, str
     if not parts:
         return []
     for part in parts:
+        if part.components is None and getattr(part, "index", None) is not None:
+            raise BlockError(f"∂/∂{part.variable} is shown in index notation, which has no {printer.library} code yet")
         if part.components is None:
             raise BlockError(f"∂/∂{part.variable} has neither a matrix form nor components to write as code")
     matrices = [part.components for part in parts]
