@@ -175,10 +175,32 @@ class Result:
 
     @property
     def numpy(self) -> str:
-        """Python source of a NumPy function computing the derivative (matrix notation at symbolic sizes)."""
-        from .render.numpy import numpy_source
+        """Python source of ``derivative(...)``, a NumPy function returning the derivative shown (see :meth:`code`)."""
+        return self.code("numpy")
 
-        return numpy_source(self.derivation)
+    @property
+    def jax(self) -> str:
+        """Python source of ``derivative(...)`` in JAX (``jax.numpy``), returning the derivative shown."""
+        return self.code("jax")
+
+    @property
+    def torch(self) -> str:
+        """Python source of ``derivative(...)`` in PyTorch, returning the derivative shown."""
+        return self.code("torch")
+
+    def code(self, library: str) -> str:
+        """Python source of a function computing the derivative shown, for ``library``: ``numpy``,
+        ``jax`` or ``torch``.
+
+        The function takes the block's variables (vectors as columns of shape (n, 1)) and returns
+        the derivative in the block's layout, one array per part; its docstring says the shapes.
+        mdjacobian writes the code and never runs it.
+        """
+        from .render.code import TARGETS, code_source
+
+        if library not in TARGETS:
+            raise ValueError(f"no code printer for {library!r}: choose one of {', '.join(TARGETS)}")
+        return code_source(self.derivation, library)
 
     def at_sizes(self, **sizes: int) -> Any:
         """The derivative as shown, written out at concrete sizes, entry by entry (a SymPy matrix).

@@ -87,7 +87,7 @@ def test_numpy_format_prints_a_function(capsys):
     assert main(["x in R^n; W in R^(m x n); y in R^m; f = norm(W x - y)^2; wrt: W", "--format", "numpy"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("import numpy as np")
-    assert "def derivative(x, W, y):" in out and "return 2 * ((W @ x - y) @ x.T)" in out
+    assert "def derivative(x, W, y):" in out and "return 2 * (W @ x - y) @ x.T" in out
 
 
 def test_hessian_option(capsys):

@@ -18,7 +18,7 @@ from ..options import CHOICES, split_top_level
 if TYPE_CHECKING:
     from ..result import Result
 
-FORMATS = ("text", "tex", "mathml", "sympy", "numpy")
+FORMATS = ("text", "tex", "mathml", "sympy", "numpy", "jax", "torch")
 
 
 def block_from_argument(argument: str) -> str:
@@ -81,8 +81,8 @@ def formatted(result: Result, form: str) -> str:
         return result.tex
     if form == "mathml":
         return result.mathml
-    if form == "numpy":
-        return result.numpy
+    if form in ("numpy", "jax", "torch"):
+        return result.code(form)
     if form == "sympy":
         shown = result.matrix if result.matrix is not None else result.at_sizes(**dict.fromkeys(result.block.sizes, 3))
         return repr(shown if result.value is None else (shown, result.value))

@@ -1,4 +1,4 @@
-"""Derivation -> output: TeX, MathML Core, HTML, text for the terminal and NumPy code.
+"""Derivation -> output: TeX, MathML Core, HTML, terminal text, and NumPy, JAX and PyTorch code.
 
 One printer per format; renderers read what the calculus proved and never compute. The names are
 loaded when first used, so that the error box and the source display do not load SymPy. (The
