@@ -17,6 +17,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from ..calculus import nodes as n
+from .names import bold, name_tex
 
 ADD, MUL, POW, ATOM = 10, 20, 30, 40
 
@@ -26,19 +27,6 @@ _FUNCTIONS = {
     "tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "sign": r"\operatorname{sign}", "sigmoid": r"\sigma",
     "max": r"\max", "min": r"\min", "atan2": r"\operatorname{atan2}",
 }
-
-
-@functools.lru_cache(maxsize=4096)
-def name_tex(name: str) -> str:
-    """A name as SymPy prints a symbol: alpha is α, x1 and x_1 are x₁."""
-    return sp.latex(sp.Symbol(name))
-
-
-def bold(name: str) -> str:
-    """A vector's name in bold, its subscript not: x is 𝐱, alpha is 𝛂, b1 is 𝐛₁."""
-    tex = name_tex(name)
-    base, underscore, subscript = tex.partition("_")
-    return rf"\mathbf{{{base}}}" + (f"_{subscript}" if underscore else "")
 
 
 def _number(value: Fraction) -> str:
@@ -323,18 +311,13 @@ class ComponentPrinter(LatexPrinter):
 
     def __init__(self) -> None:
         super().__init__({"mat_delim": "[", "mul_symbol": None})
-        self._symbols: dict[tuple[str, str], str] = {}
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        # A name's TeX depends on the name alone (this printer maps no symbol names): split its
-        # subscripts and translate its Greek letters once per name, not once per occurrence.
-        key = (expr.name, style)
-        found = self._symbols.get(key)
-        if found is None:
-            if len(self._symbols) >= 4096:  # a worker lives for many blocks: keep the memo bounded
-                self._symbols.clear()
-            found = self._symbols[key] = super()._print_Symbol(expr, style)
-        return found
+        # A name prints as the matrix forms print it (upright words, ε for eps); name_tex keeps
+        # each name's TeX, so it is worked out once per name, not once per occurrence.
+        if style == "plain":
+            return name_tex(expr.name)
+        return super()._print_Symbol(expr, style)
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         if not isinstance(expr.expr, AppliedUndef):
