@@ -138,7 +138,7 @@ def test_fence_option_and_block_option_conflict():
 
 def test_extension_config_sets_defaults():
     html = render(WALKTHROUGH, configs={"mdjacobian": {"layout": "denominator", "output": "tex"}})
-    assert '<div class="arithmatex">' in html
+    assert '<span class="arithmatex">' in html
     assert "2 × 2 Jacobian, denominator layout" in html
 
 

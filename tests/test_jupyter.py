@@ -36,7 +36,7 @@ def test_repr_html_is_the_page_html(result):
     assert result._repr_html_() == result.to_html()
     assert CELL in result._repr_html_()
     tex = mdjacobian.evaluate("f = x^2", output="tex")
-    assert '<div class="arithmatex">' in tex._repr_html_()
+    assert '<span class="arithmatex">' in tex._repr_html_()
 
 
 def test_repr_latex_is_one_display_per_equation(result):
@@ -159,7 +159,7 @@ def test_errors_show_as_a_box_not_a_traceback(executed, index, message):
 
 def test_result_from_python_displays_in_its_output_mode(executed):
     (output,) = executed[4]
-    assert '<div class="arithmatex">' in output.data["text/html"]
+    assert '<span class="arithmatex">' in output.data["text/html"]
     assert "$$" in output.data["text/latex"]
 
 

@@ -200,7 +200,8 @@ def test_rst_page_is_mathml_without_a_script(html):
     assert '<div class="jacobian docutils container">' in page
     assert '<div class="math notranslate nohighlight"' in page
     assert '<p class="jacobian-shape">2 × 2 Jacobian, numerator layout ✓ checked</p>' in page
-    assert page.count("<math") == 3 and CELL in page  # one equation, then two: the matrix and its value
+    # One equation drawn in pieces (its left side and its right side), then two: the matrix and its value.
+    assert page.count('<div class="jacobian-eq">') == 1 and page.count('<math display="block"') == 2 and CELL in page
     shown = re.sub(r"<annotation.*?</annotation>", "", page, flags=re.S)
     assert "\\begin{matrix}" not in shown and "\\frac" not in shown  # no TeX left for a script to typeset
     assert "mathjax" not in page.lower()  # no script, no CDN: the page reads the same offline

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ..calculus import nodes as n
+from .displays import Display, Side, atom, components_side, product, terms
 from .notation import LABELS, function_name, left_side, overall_kind, printer, shows_vectors, variable_name
 from .tex import bold, component_tex, components_tex, name_tex, paren
 
@@ -57,7 +58,8 @@ def _value(d: Derivation, f: Factor) -> str:
     return paren(tex) if isinstance(value, sp.Add) or tex.startswith("-") else tex
 
 
-def chain_equations(d: Derivation) -> list[str]:
+def chain_displays(d: Derivation) -> list[Display]:
+    """The rule, the value of each factor, then the result; a line may break between factors."""
     chain = d.chain
     part = d.parts[0]
     lhs = left_side(d, part.kind, part.outputs, list(part.variables))
@@ -67,28 +69,27 @@ def chain_equations(d: Derivation) -> list[str]:
     if vec:
         lhs = rf"\frac{{\partial {function_name(d, part.outputs)}}}{{\partial \operatorname{{vec}}({variable_name(d, list(part.variables))})}}"
     joiner = r" \cdot " if chain.rule in ("single", "total") else " "
-    rule = " + ".join("".join(_fraction(d, f) for f in term) for term in chain.terms)
-    values = " + ".join(joiner.join(_value(d, f) for f in term) for term in chain.terms)
+    rule = Side(tuple(product([_fraction(d, f) for f in term], "") for term in chain.terms))
+    values = Side(tuple(product([_value(d, f) for f in term], joiner) for term in chain.terms))
     if vec:
         outcome = printer(d).doprint(n.Transpose((n.Vec((part.form,), (), part.form.shape),), (), part.form.shape))  # type: ignore[arg-type]
         result = left_side(d, part.kind, part.outputs, list(part.variables))
-        return [f"{lhs} = {rule} = {values} = {outcome}", f"{result} = {printer(d).doprint(part.form)}"]  # type: ignore[arg-type]
-    outcome = _outcome(d)
-    return [f"{lhs} = {rule} = {values} = {outcome}"]
+        return [Display(lhs, (rule, values, atom(outcome))), Display(result, (terms(printer(d).terms(part.form)),))]  # type: ignore[arg-type]
+    return [Display(lhs, (rule, values, _outcome(d)))]
 
 
-def _outcome(d: Derivation) -> str:
+def _outcome(d: Derivation) -> Side:
     """The product written in the variables: the result in matrix notation, or its entries."""
     part = d.parts[0]
     forms = [p.form for p in d.parts]
     if all(p.shows_form for p in d.parts):
         tex = printer(d)
         if len(forms) == 1:
-            return tex.doprint(forms[0])  # type: ignore[arg-type]
-        return r"\left[\begin{matrix}" + " & ".join(tex.doprint(f) for f in forms) + r"\end{matrix}\right]"  # type: ignore[arg-type]
+            return terms(tex.terms(forms[0]))  # type: ignore[arg-type]
+        return atom(r"\left[\begin{matrix}" + " & ".join(tex.doprint(f) for f in forms) + r"\end{matrix}\right]")  # type: ignore[arg-type]
     if d.matrix is not None:
-        return components_tex(d.matrix)
-    return components_tex(part.components)  # type: ignore[arg-type]
+        return components_side(d.matrix)
+    return components_side(part.components)  # type: ignore[arg-type]
 
 
 def _dims(shape: tuple[n.Dim, n.Dim] | None, value: object) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calculus import nodes as n
+from .displays import Display, Side, atom, components_side, display_tex, parse_display, terms
 from .indices import index_tex
 from .notation import LABELS, function_name, left_side, overall_kind, printer
-from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
+from .tex import TexPrinter, component_tex, matrix_tex, name_tex
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation, Part
@@ -72,9 +73,14 @@ def _expr_tex(expr) -> str:  # noqa: ANN001
     return TexPrinter().doprint(numeric_value(expr, Limits()))
 
 
-def equations(d: Derivation) -> list[str]:
+def displays(d: Derivation) -> list[Display]:
     """The derivation as display equations, in the order a page shows them."""
-    return _results(d) + claim_equations(d)
+    return _results(d) + [parse_display(tex) for tex in claim_equations(d)]
+
+
+def equations(d: Derivation) -> list[str]:
+    """The derivation as display TeX equations, a long one broken into aligned lines."""
+    return [display_tex(display) for display in displays(d)]
 
 
 def claim_equations(d: Derivation) -> list[str]:
@@ -113,42 +119,43 @@ def steps_equations(d: Derivation) -> list[str]:
     return out
 
 
-def _results(d: Derivation) -> list[str]:
+def _results(d: Derivation) -> list[Display]:
     if d.backprop:
-        return backprop_equations(d)
+        return [parse_display(tex) for tex in backprop_equations(d)]
     if d.steps:
-        return _where(d) + steps_equations(d)
+        return [parse_display(tex) for tex in _where(d) + steps_equations(d)]
     if d.chain is not None:
-        from .chains import chain_equations
+        from .chains import chain_displays
 
-        return chain_equations(d)
+        return chain_displays(d)
+    where = [parse_display(tex) for tex in _where(d)]
     if d.matrix is not None:
-        return _where(d) + _classic(d)
+        return where + _classic(d)
     tex = printer(d)
-    out = _where(d)
+    out = where
     for part in d.parts:
         if part.index is not None:
             top = ", ".join(name_tex(o) for o in part.outputs)
             bottom = ", ".join(name_tex(v) for v in part.variables)
             if d.block.options.derivative == "hessian":
                 top = rf"(\nabla {top})"
-            out.append(index_tex(tex, part.index, top, bottom))
+            out.append(parse_display(index_tex(tex, part.index, top, bottom)))
             continue
         lhs = left_side(d, part.kind, part.outputs, list(part.variables))
-        right = []
+        right: list[Side] = []
         if part.components is not None:
-            right.append(components_tex(part.components))
+            right.append(components_side(part.components))
         if part.shows_form:
-            form = tex.doprint(part.form)
-            if form not in right:
+            form = terms(tex.terms(part.form))  # type: ignore[arg-type]
+            if form.tex() not in [side.tex() for side in right]:
                 right.append(form)
         if part.differential is not None:
             top = function_name(d, part.outputs)
-            out.append(rf"\mathrm{{d}}{top} = {tex.doprint(part.differential)}")
-        out.append(" = ".join([lhs, *right]))
+            out.append(Display(rf"\mathrm{{d}}{top}", (terms(tex.terms(part.differential)),)))
+        out.append(Display(lhs, tuple(right)))
     if d.value is not None:
         part = d.parts[0]
-        out.append(_value_equation(d, left_side(d, part.kind, part.outputs, list(part.variables))))
+        out.append(_value_display(d, left_side(d, part.kind, part.outputs, list(part.variables))))
     return out
 
 
@@ -162,24 +169,29 @@ def _where(d: Derivation) -> list[str]:
     return out
 
 
-def _classic(d: Derivation) -> list[str]:
+def _classic(d: Derivation) -> list[Display]:
     kind = overall_kind(d)
     lhs = left_side(d, kind, d.parts[0].outputs, [v for p in d.parts for v in p.variables])
-    middle = ""
+    right = []
     if d.block.options.show == "full" and kind not in ("derivative", "hessian"):
-        middle = f" = {partials(d)}"
-    components = components_tex(d.matrix)  # type: ignore[arg-type]
+        right.append(atom(partials(d)))
+    components = components_side(d.matrix)  # type: ignore[arg-type]
+    right.append(components)
     form = _form_tex(d, d.parts)
-    tail = f" = {form}" if form and form != components else ""
-    out = [f"{lhs}{middle} = {components}{tail}"]
+    if form and form != components.tex():
+        if len(d.parts) == 1:
+            right.append(terms(printer(d).terms(d.parts[0].form)))  # type: ignore[arg-type]
+        else:
+            right.append(atom(form))
+    out = [Display(lhs, tuple(right))]
     if d.value is not None:
-        out.append(_value_equation(d, lhs))
+        out.append(_value_display(d, lhs))
     return out
 
 
-def _value_equation(d: Derivation, lhs: str) -> str:
+def _value_display(d: Derivation, lhs: str) -> Display:
     # \left. … \right| makes the bar as tall as what it closes, in MathML as in MathJax.
-    return rf"\left.{lhs}\right|_{{{_point(d)}}} = {components_tex(d.value)}"  # type: ignore[arg-type]
+    return Display(rf"\left.{lhs}\right|_{{{_point(d)}}}", (components_side(d.value),))  # type: ignore[arg-type]
 
 
 def _dims(shape: tuple[n.Dim, n.Dim]) -> str:
@@ -196,33 +208,42 @@ def constants_note(d: Derivation) -> str:
     return f"; {'constant' if len(names) == 1 else 'constants'}: {', '.join(names)}" if names else ""
 
 
-def caption(d: Derivation) -> str:
-    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``, the constants, and the
-    block's ``assume:`` facts as written (``…, assuming N > d``)."""
+def caption_lines(d: Derivation) -> list[str]:
+    """The caption, one line per result (its shape and kind, the layout where that matters), the
+    last line naming the constants and the block's ``assume:`` facts as written."""
     assume = d.block.options.assume
     assuming = f", assuming {' '.join(assume.split())}" if assume else ""
-    return _caption(d) + constants_note(d) + assuming
+    lines = _caption_lines(d)
+    lines[-1] += constants_note(d) + assuming
+    return lines
 
 
-def _caption(d: Derivation) -> str:
+def caption(d: Derivation) -> str:
+    """A short text stating the shape, e.g. ``2 × 2 Jacobian, numerator layout``, the constants, and the
+    block's ``assume:`` facts as written (``…, assuming N > d``); several results' lines joined by ``;``."""
+    return "; ".join(caption_lines(d))
+
+
+def _caption_lines(d: Derivation) -> list[str]:
     if d.backprop:
         names = ", ".join(line.name for line in d.backprop)
-        return f"backpropagation: the gradient of {d.block.outputs[0]} by {names}, each shaped like its quantity"
+        return [f"backpropagation: the gradient of {d.block.outputs[0]} by {names}, each shaped like its quantity"]
     if d.chain is not None:
         from .chains import chain_caption
 
-        return chain_caption(d)
-    return _shape_caption(d)
+        return [chain_caption(d)]
+    return _shape_lines(d)
 
 
-def _shape_caption(d: Derivation) -> str:
+def _shape_lines(d: Derivation) -> list[str]:
     layout = d.layout
     if d.matrix is not None:
         kind = overall_kind(d)
         rows, cols = d.matrix.shape
         text = f"{rows} × {cols} {LABELS[kind]}"
-        return text + ("" if kind in ("derivative", "hessian") else f", {layout} layout")
-    pieces = []
+        return [text + ("" if kind in ("derivative", "hessian") else f", {layout} layout")]
+    either = not any(p.kind not in ("derivative", "matrix", "hessian") for p in d.parts)
+    lines = []
     for part in d.parts:
         label = LABELS[part.kind].format(var=part.variable)
         if part.kind == "matrix" and _symmetric(d, part):
@@ -232,10 +253,10 @@ def _shape_caption(d: Derivation) -> str:
             shape = (n.Dim(part.components.rows), n.Dim(part.components.cols))
         if part.index is not None:
             label = f"{label}, in index notation (it has no matrix form)"
-        pieces.append(f"{_dims(shape)} {label}" if shape is not None else label)
-    text = "; ".join(pieces)
-    if any(p.kind not in ("derivative", "matrix", "hessian") for p in d.parts):
-        text += f", {layout} layout"
-    elif any(p.kind == "matrix" for p in d.parts):
-        text += " (in either layout)"
-    return text
+        text = f"{_dims(shape)} {label}" if shape is not None else label
+        if part.kind not in ("derivative", "matrix", "hessian"):
+            text += f", {layout} layout"
+        elif part.kind == "matrix" and either:
+            text += " (in either layout)"
+        lines.append(text if len(d.parts) == 1 else f"{part.variable}: {text}")
+    return lines

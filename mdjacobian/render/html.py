@@ -1,18 +1,33 @@
-"""The HTML a host puts in a page: the maths, a caption with the proof's verdict, or an error box."""
+"""The HTML a host puts in a page: the maths, a caption with the proof's verdict, or an error box.
+
+MathML Core draws no line breaks, so a display is not one ``<math>``: each piece no line breaks
+inside (the left side, then every chunk of every right side, see :mod:`.displays` and
+:mod:`.breaks`) is a ``<math>`` of its own, nested as equation, side, term and run, and the
+stylesheet lets the browser wrap the pieces to the reader's screen: a side continues under the
+``=``, a sum's ``+`` one em further in. Without the stylesheet the pieces flow as a line of text.
+The whole result's TeX, as :attr:`Result.tex` holds it, is on the maths for the copy button
+(``data-tex``), and each ``<math>`` keeps its own TeX in an ``<annotation>``.
+"""
 
 from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
 
-from .equations import caption, equations
-from .notation import printer
+from .breaks import Run, standalone
+from .displays import Display, chunks, display_tex
+from .equations import caption_lines, displays
 from .errorbox import attributes as _attributes
 from .errorbox import render_unchecked
-from .mathml import tex_to_mathml
+from .mathml import piece_mathml, tex_to_mathml
+from .notation import printer
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation
+
+LEFT_SIDE_MARGIN = 1.15
+"""How much wider than measured the left sides' column is made, so that every left side fits it
+and the ``=`` signs line up (:mod:`.measure` is within 13 % of Chromium's layout)."""
 
 
 def check_mark(d: Derivation) -> str:
@@ -26,27 +41,70 @@ def check_mark(d: Derivation) -> str:
 
 
 def to_mathml(d: Derivation) -> str:
-    """The result as MathML Core, one ``<math>`` element per equation."""
-    return "\n".join(tex_to_mathml(tex) for tex in equations(d))
+    """The result as MathML Core, one ``<math display="block">`` per equation (long ones in aligned rows)."""
+    return "\n".join(tex_to_mathml(display_tex(display)) for display in displays(d))
+
+
+def _piece(tex: str, output: str) -> str:
+    """One piece of a display: MathML in display style, or TeX for MathJax or KaTeX. A piece that
+    begins with an operator is marked: the operator's own space replaces the gap between factors."""
+    operator = tex.startswith("{}")
+    if output == "tex":
+        shown = html.escape(r"\displaystyle " + tex, quote=False)
+        return f'<span class="arithmatex{" jacobian-op" if operator else ""}">\\({shown}\\)</span>'
+    mathml = piece_mathml(tex)
+    return mathml.replace("<math ", '<math class="jacobian-op" ', 1) if operator else mathml
+
+
+def _run(run: str | Run, output: str) -> str:
+    if isinstance(run, str):
+        return _piece(standalone(run), output)
+    return '<span class="jacobian-run">' + " ".join(_run(item, output) for item in run) + "</span>"
+
+
+def _equation(display: Display, output: str) -> str:
+    sides = []
+    for side in display.sides:
+        terms = [
+            '<span class="jacobian-term">' + " ".join(_run(chunk.run(), output) for chunk in term) + "</span>"
+            for term in chunks(side)
+        ]
+        sides.append('<span class="jacobian-side">' + " ".join(terms) + "</span>")
+    return (
+        f'<div class="jacobian-eq"><span class="jacobian-lhs">{_piece(display.lhs, output)}</span> '
+        f'<span class="jacobian-rhs">{" ".join(sides)}</span></div>'
+    )
+
+
+def _left_column(shown: list[Display]) -> str:
+    """The style giving every left side one width, so that the ``=`` signs line up."""
+    if len(shown) < 2:
+        return ""
+    from .measure import tex_width
+
+    width = max(tex_width(display.lhs) for display in shown) * LEFT_SIDE_MARGIN
+    return f' style="--jacobian-lhs: {width:.2f}em"'
 
 
 def render_html(
     d: Derivation, classes: list[str] | None = None, id_value: str = "", attrs: dict[str, str] | None = None
 ) -> str:
     """The wrapper ``<div class="jacobian">`` holding the maths and the shape caption."""
-    if d.block.options.output == "tex":
-        maths = "\n".join(
-            f'<div class="arithmatex">\\[\n{html.escape(tex, quote=False)}\n\\]</div>' for tex in equations(d)
-        )
-    else:
-        maths = to_mathml(d)
+    shown = displays(d)
+    output = d.block.options.output
+    maths = "\n".join(_equation(display, output) for display in shown)
+    tex = "\n".join(display_tex(display) for display in shown)
     warning = d.proof.warning()
     unchecked = ["jacobian-unchecked"] if warning is not None else []
     badge = f"\n{render_unchecked(warning)}" if warning is not None else ""
     wrapper = _attributes(["jacobian", *unchecked, *(classes or [])], id_value, attrs)
+    lines = [html.escape(line) for line in caption_lines(d)]
+    lines[-1] += check_mark(d)
     return (
-        f"<div{wrapper}>\n{maths}\n"
-        f'<p class="jacobian-shape">{html.escape(caption(d))}{check_mark(d)}</p>{badge}\n{claim_html(d)}</div>'
+        f"<div{wrapper}>\n"
+        f'<div class="jacobian-maths" data-tex="{html.escape(tex)}">'
+        f'<div class="jacobian-display"{_left_column(shown)}>\n{maths}\n</div></div>\n'
+        f'<p class="jacobian-shape">{"<br>".join(lines)}</p>{badge}\n{claim_html(d)}</div>'
     )
 
 

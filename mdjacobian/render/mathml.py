@@ -34,6 +34,8 @@ _TAG = re.compile(r"<(/?)([a-z]+)([^<>]*?)(/?)>")
 _OPENERS = frozenset("([{|\u2016\u2063")  # \u2063 is what ``\left.`` becomes
 _CLOSERS = frozenset(")]}|\u2016\u2063")
 _TALL = frozenset({"mfrac", "mtable", "msqrt", "mroot", "munder", "mover", "munderover"})
+_SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover", "mroot"})
+"""Elements whose children after the first are scripts (or a root's index), drawn smaller."""
 
 
 @dataclass
@@ -54,14 +56,21 @@ def _fence(e: _Element, chars: frozenset[str]) -> bool:
     return e.name == "mo" and "stretchy" not in e.attrs and "size" not in e.attrs and e.text.strip() in chars
 
 
-def _tighten(mathml: str, display_tables: bool) -> str:
-    """Draw ``\\left( x \\right)`` as tightly as MathJax does, and matrices of fractions at display size.
+def _in_script(stack: list[_Element]) -> bool:
+    """Whether the element about to open on top of ``stack`` lies in a script or a root's index."""
+    return any(parent.name in _SCRIPTED and len(parent.children) >= 1 for parent in stack)
+
+
+def _tighten(mathml: str, display: bool) -> str:
+    """Draw ``\\left( x \\right)`` as tightly as MathJax does, and a block's fractions at display size.
 
     Chromium stretches a fence round content no taller than a letter into a glyph with a wide box,
     which leaves visible gaps, as in ``cos ( x )``: such fences are made non-stretchy, keeping the
     base glyph TeX would use. Fences round a fraction, a matrix or a root still stretch. With
-    ``display_tables``, a matrix holding a fraction is set in display style, as textbooks print a
-    Jacobian's partials, instead of the text style math-core gives every table.
+    ``display`` (a block's maths), a matrix holding a fraction is set in display style, as textbooks
+    print a Jacobian's partials, instead of the text style math-core gives every table; and every
+    fraction outside a script is in display style, as ``\\dfrac``, so that a fraction inside a
+    fraction or a table keeps the size of the text instead of shrinking to a script's.
     """
     edits: list[tuple[int, int, str]] = []
     stack = [_Element("", "", 0, 0)]
@@ -69,6 +78,8 @@ def _tighten(mathml: str, display_tables: bool) -> str:
         closing, name, attrs, empty = m.groups()
         if not closing:
             element = _Element(name, attrs, m.start(), m.end(), tall=name in _TALL, has_fraction=name == "mfrac")
+            if display and name == "mfrac" and "displaystyle" not in attrs and not _in_script(stack):
+                edits.append((m.end() - 1, m.end() - 1, ' displaystyle="true"'))
             if empty:
                 stack[-1].children.append(element)
             else:
@@ -87,7 +98,7 @@ def _tighten(mathml: str, display_tables: bool) -> str:
         ):
             for fence in (kids[0], kids[-1]):
                 edits.append((fence.tag_end - 1, fence.tag_end - 1, ' stretchy="false"'))
-        if element.name == "mtable" and display_tables and element.has_fraction and 'displaystyle="false"' in element.attrs:
+        if element.name == "mtable" and display and element.has_fraction and 'displaystyle="false"' in element.attrs:
             at = mathml.index('displaystyle="false"', element.tag_start, element.tag_end)
             edits.append((at, at + len('displaystyle="false"'), 'displaystyle="true"'))
         parent = stack[-1]
@@ -99,9 +110,9 @@ def _tighten(mathml: str, display_tables: bool) -> str:
     return mathml
 
 
-def _convert(tex: str, display: bool, display_tables: bool = False) -> str:
+def _convert(tex: str, display: bool, block: bool = False) -> str:
     mathml = _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
-    return _tighten(mathml, display_tables)
+    return _tighten(mathml, block)
 
 
 def tex_to_mathml(tex: str) -> str:
@@ -113,9 +124,14 @@ def tex_to_mathml(tex: str) -> str:
     from math_core import LatexError
 
     try:
-        return _convert(tex, display=True, display_tables=True)
+        return _convert(tex, display=True, block=True)
     except LatexError as exc:
         raise BlockError(f"could not render the result as MathML: {exc}") from None
+
+
+def piece_mathml(tex: str) -> str:
+    """Convert one piece of a block's display to a ``<math>`` in display style that lines may wrap round."""
+    return tex_to_mathml(tex).replace('<math display="block">', '<math displaystyle="true">', 1)
 
 
 # Arithmatex's generic markup: <span class="arithmatex">\(...\)</span> or <div ...>\[...\]</div>. A formula

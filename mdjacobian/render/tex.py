@@ -122,18 +122,25 @@ class TexPrinter:
         return (names if dim.coeff == 1 else f"{dim.coeff} {names}"), (ATOM if dim.coeff == 1 and len(dim.names) == 1 else MUL)
 
     # -- sums and products ----------------------------------------------------------------------------
-    def _print_Add(self, node: n.Add) -> tuple[str, int]:
+    def terms(self, node: n.Node) -> list[tuple[str, str]]:
+        """A sum's terms as ``(sign, TeX)`` in the order printed (a display may break between them)."""
+        if not isinstance(node, n.Add):
+            return [("+", self._print(node))]
         terms = list(node.args)
         # Start with the positive terms when the first is negative: W x + b − y rather than −y + W x + b.
         if _negative(terms[0]):
             terms = [t for t in terms if not _negative(t)] + [t for t in terms if _negative(t)]
-        out = self._print(terms[0], ADD)
+        out = [("+", self._print(terms[0], ADD))]
         for term in terms[1:]:
             if _negative(term):
-                out += " - " + self._print(_negated(term), ADD + 1)
+                out.append(("-", self._print(_negated(term), ADD + 1)))
             else:
-                out += " + " + self._print(term, ADD + 1)
-        return out, ADD
+                out.append(("+", self._print(term, ADD + 1)))
+        return out
+
+    def _print_Add(self, node: n.Add) -> tuple[str, int]:
+        (_, first), *rest = self.terms(node)
+        return first + "".join(f" {sign} {tex}" for sign, tex in rest), ADD
 
     def _print_Cases(self, node: n.Cases) -> tuple[str, int]:
         from ..calculus.algebra import zero
@@ -319,6 +326,19 @@ class ComponentPrinter(LatexPrinter):
             return name_tex(expr.name)
         return super()._print_Symbol(expr, style)
 
+    def terms(self, expr: sp.Basic) -> list[tuple[str, str]]:
+        """A sum's terms as ``(sign, TeX)``, split where SymPy's own ``_print_Add`` joins them."""
+        if not isinstance(expr, sp.Add):
+            return [("+", self._print(expr))]
+        out = []
+        for i, term in enumerate(self._as_ordered_terms(expr)):
+            sign = "+"
+            if i and term.could_extract_minus_sign():
+                sign, term = "-", -term
+            tex = self._print(term)
+            out.append((sign, rf"\left({tex}\right)" if self._needs_add_brackets(term) else tex))
+        return out
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         if not isinstance(expr.expr, AppliedUndef):
             return super()._print_Derivative(expr)
@@ -365,6 +385,11 @@ def component_tex(expr: sp.Basic) -> str:
     return _component_printer().doprint(expr)
 
 
+def component_terms(expr: sp.Basic) -> list[tuple[str, str]]:
+    """One SymPy entry's terms as ``(sign, TeX)``, for a display to break between."""
+    return _component_printer().terms(expr)
+
+
 def matrix_tex(rows: list[list[str]]) -> str:
     body = r" \\ ".join(" & ".join(row) for row in rows)
     return rf"\left[\begin{{matrix}}{body}\end{{matrix}}\right]"
@@ -377,4 +402,4 @@ def components_tex(matrix: sp.MatrixBase) -> str:
     return matrix_tex([[component_tex(matrix[i, j]) for j in range(matrix.cols)] for i in range(matrix.rows)])
 
 
-__all__ = ["ComponentPrinter", "TexPrinter", "bold", "component_tex", "components_tex", "matrix_tex", "name_tex"]
+__all__ = ["ComponentPrinter", "TexPrinter", "bold", "component_terms", "component_tex", "components_tex", "matrix_tex", "name_tex"]

@@ -89,7 +89,7 @@ def test_abstract_derivatives_render_as_partials():
 
 def test_tex_output_is_arithmatex_markup_with_escaping():
     html = evaluate("f(x) = x\ng(x) = 1/x", output="tex").to_html()
-    assert '<div class="arithmatex">\\[\n' in html
+    assert '<span class="arithmatex">\\(\\displaystyle \\frac{' in html
     assert "&amp;" not in html  # a column vector has no &
     matrix = evaluate(WALKTHROUGH, output="tex").to_html()
     assert " &amp; " in matrix and "<math" not in matrix

@@ -1,0 +1,170 @@
+"""Where a long piece of TeX may break: between the factors of a product, before ``+``, ``−`` or ``⊙``.
+
+The printers write TeX with a space between the factors of a product and round every binary
+operator, so the pieces a line may end between are found by reading the TeX: split at those spaces
+outside every group (braces, ``\\left … \\right``, environments, parentheses), never after a number
+(a coefficient stays with what it multiplies) and always with an operator on the piece it begins.
+A piece that is one parenthesised group, as ``\\operatorname{vec}(…)^{\\top}``, breaks inside it,
+its parentheses (plain ones, which need no partner) opening on its first line and closing on its
+last; an argument list (a group holding a comma) does not break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+Run = list  # a run of pieces a line may break between: each is TeX (str) or a run within it
+
+_LEVELS = (frozenset({"+", "-"}), frozenset({r"\odot", r"\otimes", r"\oslash", r"\cdot", r"\times"}))
+_OPERATORS = frozenset().union(*_LEVELS)
+_OPENERS = {"(": ")", "[": "]", r"\lVert": r"\rVert"}
+_CLOSERS = frozenset(_OPENERS.values())
+_TOKEN = re.compile(r"\\(?:left|right)(?:\\[A-Za-z]+|\\.|.)|\\(?:begin|end)\b|\\[A-Za-z]+|\\.|.", re.S)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?|-?\\frac\{\d+\}\{\d+\}")
+MAX_NESTING = 8
+"""How many groups deep a piece is opened to find a place to break."""
+
+
+def _words(tex: str) -> list[str] | None:
+    """``tex`` split at the spaces outside every group; None when its groups do not balance."""
+    words, start, depth = [], 0, 0
+    for m in _TOKEN.finditer(tex):
+        token = m.group(0)
+        if token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
+            depth += 1
+        elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return None
+        elif token == " " and depth == 0:
+            if m.start() > start:
+                words.append(tex[start : m.start()])
+            start = m.end()
+    if depth:
+        return None
+    if start < len(tex):
+        words.append(tex[start:])
+    return words
+
+
+def _pieces(words: list[str]) -> list[str]:
+    """Words joined into the pieces a line may end between, at the loosest-binding operators present:
+    before each ``+`` or ``−``; else before each ``⊙``, ``⊗``, ``⊘`` or ``·``; else between factors,
+    a number holding on to the factor it multiplies. An operator stays with what follows it."""
+    for operators in _LEVELS:
+        if any(word in operators for word in words[1:]):
+            pieces = [words[0]]
+            for word in words[1:]:
+                if word in operators:
+                    pieces.append(word)
+                else:
+                    pieces[-1] += " " + word
+            return pieces
+    pieces = []
+    glue = False
+    for word in words:
+        if glue and pieces:
+            pieces[-1] += " " + word
+        else:
+            pieces.append(word)
+        glue = word in _OPERATORS or bool(_NUMBER.fullmatch(word))
+    return pieces
+
+
+def _product(words: list[str]) -> bool:
+    """Whether the words are a product, breaking between factors rather than at an operator."""
+    return not any(word in _OPERATORS for word in words[1:])
+
+
+def _group(piece: str) -> tuple[str, str, str, str, str] | None:
+    """``piece`` as ``head``, an opening parenthesis, what it holds, the closing one and ``tail``,
+    when it holds one plain group outside braces; None otherwise."""
+    depth, found = 0, None
+    for m in _TOKEN.finditer(piece):
+        token = m.group(0)
+        if token in _OPENERS and depth == 0:
+            if found is not None:
+                return None
+            found = [m.start(), m.end(), None, None, token]
+            depth += 1
+        elif token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
+            depth += 1
+        elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
+            depth -= 1
+            if depth == 0 and found is not None and found[2] is None and token == _OPENERS[found[4]]:
+                found[2], found[3] = m.start(), m.end()
+    if found is None or found[2] is None:
+        return None
+    start, inner, end, after, opener = found
+    return piece[:start], piece[start:inner], piece[inner:end], piece[end:after], piece[after:]
+
+
+def _has_comma(tex: str) -> bool:
+    """Whether ``tex`` holds a comma outside its groups: an argument list, not one expression."""
+    depth = 0
+    for m in _TOKEN.finditer(tex):
+        token = m.group(0)
+        if token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
+            depth += 1
+        elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
+            depth -= 1
+        elif token == "," and depth == 0:
+            return True
+    return False
+
+
+def affix(run: str | Run, before: str, after: str) -> str | Run:
+    """``run`` with ``before`` prepended to its first piece and ``after`` appended to its last."""
+    if isinstance(run, str):
+        return before + run + after
+    if len(run) == 1:
+        return [affix(run[0], before, after)]
+    return [affix(run[0], before, ""), *run[1:-1], affix(run[-1], "", after)]
+
+
+def _hold(run: Run) -> Run:
+    """Pieces that stay whole held on to the opened piece beside them: ``(a + b) X`` breaks as
+    ``(a`` and ``+ b) X``, never leaving ``X`` alone on a line."""
+    opened = [i for i, item in enumerate(run) if not isinstance(item, str)]
+    if not opened:
+        return run
+    out: Run = []
+    for k, i in enumerate(opened):
+        end = opened[k + 1] if k + 1 < len(opened) else len(run)
+        before = "".join(f"{item} " for item in run[:i]) if k == 0 else ""
+        after = "".join(f" {item}" for item in run[i + 1 : end])
+        out.append(affix(run[i], before, after))
+    return out[0] if len(out) == 1 else out
+
+
+def split(tex: str, too_wide: Callable[[str], bool], nesting: int = 0) -> str | Run:
+    """``tex`` as a run of pieces a line may break between, opening a piece only where ``too_wide(piece)``."""
+    if nesting > MAX_NESTING or not too_wide(tex):
+        return tex
+    words = _words(tex)
+    pieces = _pieces(words) if words else [tex]
+    if len(pieces) > 1:
+        run = [split(piece, too_wide, nesting + 1) for piece in pieces]
+        return _hold(run) if _product(words) else run
+    group = _group(tex)
+    if group is None:
+        return tex
+    head, opener, inner, closer, tail = group
+    inside = _words(inner)
+    if not inside or _has_comma(inner) or len(_pieces(inside)) < 2:
+        return tex
+    return affix(split(inner, too_wide, nesting + 1), head + opener, closer + tail)
+
+
+def leaves(run: str | Run) -> list[str]:
+    """The pieces of a run, in order, as one flat list."""
+    if isinstance(run, str):
+        return [run]
+    return [leaf for item in run for leaf in leaves(item)]
+
+
+def standalone(piece: str) -> str:
+    """A piece as TeX of its own: one that begins with an operator keeps it binary, ``{}+ x``."""
+    first = piece.split(" ", 1)[0]
+    return "{}" + piece if first in _OPERATORS or first == "=" else piece
