@@ -47,7 +47,10 @@ MODES = {
     "desktop-dark": dict(viewport={"width": 1280, "height": 800}, color_scheme="dark"),
     "phone-dark": dict(viewport={"width": 390, "height": 844}, color_scheme="dark",
                        is_mobile=True, has_touch=True, device_scale_factor=2),
+    # The page as Chromium prints it on A4 (210 mm = 794 CSS px, no margins), under print media.
+    "print": dict(viewport={"width": 794, "height": 1123}, color_scheme="light"),
 }
+PRINT_MODES = frozenset({"print"})
 
 FENCES = "[](){}|‖⟨⟩⌈⌉⌊⌋"
 
@@ -59,6 +62,7 @@ MEASURE_JS = r"""(fences) => {
   style.textContent = '.tabbed-block { display: block !important; }';
   document.head.appendChild(style);
   const box = e => { const r = e.getBoundingClientRect(); return {w: r.width, h: r.height}; };
+  const box0 = e => e.getBoundingClientRect();
   const isFence = e => e && e.localName === 'mo' && fences.includes(e.textContent.trim());
   const jac = [...document.querySelectorAll('.jacobian')].map((j, i) => {
     const math = j.querySelector('math');
@@ -70,12 +74,34 @@ MEASURE_JS = r"""(fences) => {
               open: isFence(p) ? {text: p.textContent.trim(), h: box(p).h} : null,
               close: isFence(n) ? {text: n.textContent.trim(), h: box(n).h} : null};
     });
+    // The maths' box, and every piece of it (a <math> no line breaks inside): its width, how far in
+    // from the box's left edge it starts, whether it holds a table (a matrix), and its TeX.
+    const maths = j.querySelector('.jacobian-maths');
+    const left = maths ? box0(maths).left - maths.scrollLeft : 0;
+    const pieces = maths ? [...maths.querySelectorAll('math')].map(m => ({
+      w: box(m).w, left: box0(m).left - left, table: !!m.querySelector('mtable'),
+      tex: (m.querySelector('annotation') || m).textContent.slice(0, 80)})) : [];
+    // Each equation's left side and first piece of its right side: where the "=" stands.
+    const eqs = [...j.querySelectorAll('.jacobian-eq')].map(e => {
+      const lhs = e.querySelector('.jacobian-lhs'), rhs = e.querySelector('.jacobian-rhs math');
+      const l = box0(lhs), r = rhs ? box0(rhs) : null;
+      return {beside: !!r && (r.top + r.bottom) / 2 > l.top && (r.top + r.bottom) / 2 < l.bottom,
+              equals: r ? r.left : null};
+    });
     return {index: i, math: math ? box(math) : null, tables,
             color: math ? getComputedStyle(math).color : null,
-            fontFamily: math ? getComputedStyle(math).fontFamily : null};
+            fontFamily: math ? getComputedStyle(math).fontFamily : null,
+            fontSize: math ? parseFloat(getComputedStyle(math).fontSize) : null,
+            textSize: parseFloat(getComputedStyle(j).fontSize),
+            client: maths ? maths.clientWidth : 0, scroll: maths ? maths.scrollWidth : 0, pieces, eqs};
   });
+  // Maths in prose, as a multiple of the size of its paragraph's text.
+  const prose = [...document.querySelectorAll('.md-typeset p .arithmatex math')].map(m =>
+    parseFloat(getComputedStyle(m).fontSize) / parseFloat(getComputedStyle(m.closest('p')).fontSize));
   return {
     jacobians: jac,
+    proseScale: prose,
+    contentWidth: (document.querySelector('.md-content__inner') || document.body).clientWidth,
     errors: document.querySelectorAll('.jacobian-error').length,
     scheme: document.body.getAttribute('data-md-color-scheme'),
     fonts: [...document.fonts].map(f => ({family: f.family.replace(/^"|"$/g, ''), status: f.status})),
@@ -182,6 +208,8 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
                 page = ctx.new_page()
                 js_errors = []
                 page.on("pageerror", lambda e, _l=js_errors: _l.append(str(e)))
+                if mode in PRINT_MODES:
+                    page.emulate_media(media="print")
                 page.goto(base + url, wait_until="load")
                 scheme_set = None
                 if mode.endswith("dark"):
@@ -190,7 +218,7 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
                         page.reload(wait_until="load")
                 page.evaluate("() => document.fonts.ready.then(() => 0)")
                 shot = None
-                if screenshots:  # before measuring, which reveals hidden tabs
+                if screenshots is True or (screenshots and mode in screenshots):  # before measuring, which reveals hidden tabs
                     shot = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', rel[:-5]).strip('_')}--{mode}.png"
                     page.screenshot(path=str(shot), full_page=True)
                 m = page.evaluate(MEASURE_JS, FENCES)
@@ -223,7 +251,8 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
                         failures.append(f"{where}: fences drawn with {used}, not web font {require_font!r}")
                 results.append({"mode": mode, "page": rel, "screenshot": str(shot) if shot else None,
                                 "scheme": m["scheme"], "overflowX": m["overflowX"],
-                                "jacobians": m["jacobians"], "fontsUsedForFences": used})
+                                "jacobians": m["jacobians"], "fontsUsedForFences": used,
+                                "proseScale": m["proseScale"], "contentWidth": m["contentWidth"]})
                 page.close()
             if external and not allow_external:
                 failures.append(f"[{mode}] external requests blocked: {sorted(set(external))}")
@@ -256,14 +285,29 @@ READER_JS = r"""async () => {
     return [{text: row.textContent, left: left - box(open).right + (box(open).width - glyph(open)),
              right: box(close).left - right + (box(close).width - glyph(close))}];
   });
+  // A fraction's parts drawn smaller than the maths around it (script size), outside any script.
+  const scripted = 'msub > :not(:first-child), msup > :not(:first-child), msubsup > :not(:first-child), ' +
+                   'munder > :not(:first-child), mover > :not(:first-child), mroot > :not(:first-child)';
+  const shrunk = m => [...m.querySelectorAll('mfrac > *')].filter(part => !part.closest(scripted) &&
+      parseFloat(getComputedStyle(part).fontSize) < 0.95 * parseFloat(getComputedStyle(m).fontSize)).length;
   return [...document.querySelectorAll('.jacobian')].map((j, index) => {
-    const cs = getComputedStyle(j);
-    const parts = [...j.querySelectorAll(':scope > div.arithmatex')];  // block boxes that should fit
-    return {index, id: j.id, clientWidth: j.clientWidth, scrollWidth: j.scrollWidth,
-            boxWidth: box(j).width, widest: Math.max(0, ...parts.map(e => box(e).width)),
-            typeset: !!j.querySelector('math, mjx-container'),
-            overflows: j.scrollWidth > j.clientWidth + 1,
+    const maths = j.querySelector('.jacobian-maths');
+    const cs = getComputedStyle(maths);
+    const pieces = [...maths.querySelectorAll('math, mjx-container')].filter(p => !p.parentElement.closest('mjx-container'));
+    // Boxes inside the maths that scroll on their own: the maths must be the one box that scrolls.
+    const inner = [...maths.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1 &&
+        ['auto', 'scroll'].includes(getComputedStyle(e).overflowX));
+    const em = parseFloat(getComputedStyle(j.querySelector('.jacobian-display')).fontSize);
+    return {index, id: j.id, clientWidth: maths.clientWidth, scrollWidth: maths.scrollWidth, em,
+            widest: Math.max(0, ...pieces.map(e => box(e).width)), innerScrollers: inner.length,
+            typeset: !!maths.querySelector('math, mjx-container'),
+            overflows: maths.scrollWidth > maths.clientWidth + 1,
             background: cs.backgroundImage, attachment: cs.backgroundAttachment,
+            shrunkFractions: [...maths.querySelectorAll('math')].reduce((n, m) => n + shrunk(m), 0),
+            eqs: [...j.querySelectorAll('.jacobian-eq')].map(e => {
+              const l = box(e.querySelector('.jacobian-lhs')), r = box(e.querySelector('.jacobian-rhs').querySelector('math, mjx-container'));
+              return {beside: (r.top + r.bottom) / 2 > l.top && (r.top + r.bottom) / 2 < l.bottom, equals: r.left};
+            }),
             gaps: gaps(j)};
   });
 }"""
@@ -367,6 +411,85 @@ def check_host_page(root, page, shot, *, chromium="/usr/bin/chromium", width=900
         used = _used_fonts(tab, ".jacobian mo") if measured["maths"] else []
         ctx.close()
     return {**measured, "external": external, "js_errors": js_errors, "used": used}
+
+
+HANG_EM = 3
+"""The deepest a piece is indented on a continued line, in em of the maths: sides, terms and the
+runs inside a factor each hang one em further in."""
+
+
+def scrolling_blocks(report, modes):
+    """[(page, mode, block index, scroll width, box width, widest piece)] for every block whose maths
+    are wider than their box in one of ``modes``."""
+    out = []
+    for r in report["pages"]:
+        if r["mode"] not in modes:
+            continue
+        for j in r["jacobians"]:
+            if j["scroll"] > j["client"] + 1:
+                widest = max(j["pieces"], key=lambda p: p["w"], default=None)
+                out.append((r["page"], r["mode"], j["index"], j["scroll"], j["client"], widest))
+    return out
+
+
+def needless_scrolling(report, modes):
+    """The scrolling blocks in ``modes`` that no matrix forces to scroll: a block may scroll only
+    where a piece holding a matrix is wider than the box less the deepest indentation."""
+    out = []
+    for page, mode, index, scroll, client, _ in scrolling_blocks(report, modes):
+        j = next(j for r in report["pages"] if r["page"] == page and r["mode"] == mode
+                 for j in r["jacobians"] if j["index"] == index)
+        em = j["fontSize"] or 16
+        forced = [p for p in j["pieces"] if p["table"] and p["w"] > client - HANG_EM * em]
+        if not forced:
+            out.append((page, mode, index, scroll, client, max(j["pieces"], key=lambda p: p["w"], default=None)))
+    return out
+
+
+def misaligned_equals(report, modes, tolerance=1.0):
+    """[(page, mode, block index, x of each "=")] for blocks of several equations whose "=" signs,
+    where a right side starts beside its left side, do not line up."""
+    out = []
+    for r in report["pages"]:
+        if r["mode"] not in modes:
+            continue
+        for j in r["jacobians"]:
+            xs = [e["equals"] for e in j["eqs"] if e["beside"]]
+            if len(xs) >= 2 and max(xs) - min(xs) > tolerance:
+                out.append((r["page"], r["mode"], j["index"], xs))
+    return out
+
+
+LINES_JS = r"""(px) => [...document.querySelectorAll('math')].map(m => {
+  // A formula's lines as drawn: each row of an aligned table from the table's left edge, or the
+  // whole formula; in em of the maths.
+  const table = m.querySelector('semantics > mtable');
+  if (!table) { const r = document.createRange(); r.selectNodeContents(m); return [r.getBoundingClientRect().width / px]; }
+  const left = table.getBoundingClientRect().left;
+  return [...table.querySelectorAll(':scope > mtr')].map(row => {
+    const r = document.createRange(); r.selectNodeContents(row);
+    return (r.getBoundingClientRect().right - left) / px;
+  });
+})"""
+
+
+def line_widths(mathml, font, chromium="/usr/bin/chromium", px=20):
+    """The width in em of every line of each ``<math>`` in ``mathml`` (a list), drawn in ``font``."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        shutil.copy(font, root / "font.otf")
+        body = "\n".join(f"<p>{m}</p>" for m in mathml)
+        (root / "index.html").write_text(
+            '<!doctype html><meta charset="utf-8"><style>@font-face { font-family: M; src: url("font.otf"); }'
+            f"math {{ font-family: M; font-size: {px}px; }}</style>{body}", encoding="utf-8")
+        with _browser(root, chromium) as (browser, base):
+            page = browser.new_page(viewport={"width": 4000, "height": 800})
+            page.goto(base + "/index.html", wait_until="load")
+            page.evaluate("() => document.fonts.ready.then(() => 0)")
+            return page.evaluate(LINES_JS, px)
 
 
 def bracket_ratios(report):

@@ -25,7 +25,7 @@ from ..options import CHOICES, PRESENTATION_CHOICES
 
 ASSETS = Path(__file__).parent.parent / "assets"
 ASSET_DIR = "assets/mdjacobian"
-ASSET_FILES = ("mdjacobian.css", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
+ASSET_FILES = ("mdjacobian.css", "mdjacobian.js", "latinmodern-math.otf", "GUST-FONT-LICENSE.txt")
 SETTINGS = ("output", "layout", "show", "timeout", "fail_fast", "source", "errors_url")
 """The plugin options handed to the Markdown extension."""
 
@@ -127,6 +127,7 @@ class JacobianPlugin(BasePlugin[JacobianConfig]):
         # The directory this build's blocks go to, whichever configuration named it; pruned after the build.
         self._cache = (final.get("cache_dir") or None) if final.get("cache", True) else None
         config.extra_css.insert(0, f"{ASSET_DIR}/mdjacobian.css")
+        config.extra_javascript.insert(0, f"{ASSET_DIR}/mdjacobian.js")  # the copy button
         return config
 
     def _caching(self, config: Any) -> dict[str, Any]:

@@ -110,9 +110,13 @@ def _tighten(mathml: str, display: bool) -> str:
     return mathml
 
 
+def raw_mathml(tex: str, display: bool = True) -> str:
+    """Display TeX as math-core converts it, with numeric entities only; raises math_core.LatexError."""
+    return _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
+
+
 def _convert(tex: str, display: bool, block: bool = False) -> str:
-    mathml = _ENTITY.sub(_numeric_entity, _converter().convert_with_local_state(tex, displaystyle=display))
-    return _tighten(mathml, block)
+    return _tighten(raw_mathml(tex, display), block)
 
 
 def tex_to_mathml(tex: str) -> str:
