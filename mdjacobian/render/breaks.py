@@ -12,7 +12,7 @@ last; an argument list (a group holding a comma) does not break.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 Run = list  # a run of pieces a line may break between: each is TeX (str) or a run within it
 
@@ -26,22 +26,34 @@ MAX_NESTING = 8
 """How many groups deep a piece is opened to find a place to break."""
 
 
-def _words(tex: str) -> list[str] | None:
-    """``tex`` split at the spaces outside every group; None when its groups do not balance."""
-    words, start, depth = [], 0, 0
+def _tokens(tex: str) -> Iterator[tuple[re.Match[str], str, int]]:
+    """Each token of ``tex`` with the depth of groups it stands at (an opener and its closer at the
+    depth outside them); a closer without an opener stands at depth -1."""
+    depth = 0
     for m in _TOKEN.finditer(tex):
         token = m.group(0)
         if token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
+            yield m, token, depth
             depth += 1
         elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
             depth -= 1
-            if depth < 0:
-                return None
-        elif token == " " and depth == 0:
+            yield m, token, depth
+        else:
+            yield m, token, depth
+
+
+def _words(tex: str) -> list[str] | None:
+    """``tex`` split at the spaces outside every group; None when its groups do not balance."""
+    words, start, ending = [], 0, 0
+    for m, token, depth in _tokens(tex):
+        if depth < 0:
+            return None
+        if token == " " and depth == 0:
             if m.start() > start:
                 words.append(tex[start : m.start()])
             start = m.end()
-    if depth:
+        ending = depth + (1 if _opens(token) else 0)
+    if ending:
         return None
     if start < len(tex):
         words.append(tex[start:])
@@ -77,41 +89,30 @@ def _product(words: list[str]) -> bool:
     return not any(word in _OPERATORS for word in words[1:])
 
 
+def _opens(token: str) -> bool:
+    return token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS
+
+
 def _group(piece: str) -> tuple[str, str, str, str, str] | None:
     """``piece`` as ``head``, an opening parenthesis, what it holds, the closing one and ``tail``,
     when it holds one plain group outside braces; None otherwise."""
-    depth, found = 0, None
-    for m in _TOKEN.finditer(piece):
-        token = m.group(0)
-        if token in _OPENERS and depth == 0:
-            if found is not None:
+    found: list = []
+    for m, token, depth in _tokens(piece):
+        if depth == 0 and token in _OPENERS:
+            if found:
                 return None
-            found = [m.start(), m.end(), None, None, token]
-            depth += 1
-        elif token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
-            depth += 1
-        elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
-            depth -= 1
-            if depth == 0 and found is not None and found[2] is None and token == _OPENERS[found[4]]:
-                found[2], found[3] = m.start(), m.end()
-    if found is None or found[2] is None:
+            found = [m, token]
+        elif depth == 0 and len(found) == 2 and token == _OPENERS[found[1]]:
+            found.append(m)
+    if len(found) < 3:
         return None
-    start, inner, end, after, opener = found
-    return piece[:start], piece[start:inner], piece[inner:end], piece[end:after], piece[after:]
+    opener, closer = found[0], found[2]
+    return (piece[: opener.start()], opener.group(0), piece[opener.end() : closer.start()], closer.group(0), piece[closer.end() :])
 
 
 def _has_comma(tex: str) -> bool:
     """Whether ``tex`` holds a comma outside its groups: an argument list, not one expression."""
-    depth = 0
-    for m in _TOKEN.finditer(tex):
-        token = m.group(0)
-        if token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
-            depth += 1
-        elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
-            depth -= 1
-        elif token == "," and depth == 0:
-            return True
-    return False
+    return any(token == "," and depth == 0 for _, token, depth in _tokens(tex))
 
 
 def affix(run: str | Run, before: str, after: str) -> str | Run:
