@@ -98,9 +98,14 @@ MEASURE_JS = r"""(fences) => {
   // Maths in prose, as a multiple of the size of its paragraph's text.
   const prose = [...document.querySelectorAll('.md-typeset p .arithmatex math')].map(m =>
     parseFloat(getComputedStyle(m).fontSize) / parseFloat(getComputedStyle(m.closest('p')).fontSize));
+  // Fractions written in table cells: their parts' size against the formula's.
+  const tableFractions = [...document.querySelectorAll('td math mfrac, th math mfrac')].map(f =>
+    Math.min(...[...f.children].map(part => parseFloat(getComputedStyle(part).fontSize))) /
+    parseFloat(getComputedStyle(f.closest('math')).fontSize));
   return {
     jacobians: jac,
     proseScale: prose,
+    tableFractions,
     contentWidth: (document.querySelector('.md-content__inner') || document.body).clientWidth,
     errors: document.querySelectorAll('.jacobian-error').length,
     scheme: document.body.getAttribute('data-md-color-scheme'),
@@ -252,7 +257,8 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
                 results.append({"mode": mode, "page": rel, "screenshot": str(shot) if shot else None,
                                 "scheme": m["scheme"], "overflowX": m["overflowX"],
                                 "jacobians": m["jacobians"], "fontsUsedForFences": used,
-                                "proseScale": m["proseScale"], "contentWidth": m["contentWidth"]})
+                                "proseScale": m["proseScale"], "contentWidth": m["contentWidth"],
+                                "tableFractions": m["tableFractions"]})
                 page.close()
             if external and not allow_external:
                 failures.append(f"[{mode}] external requests blocked: {sorted(set(external))}")

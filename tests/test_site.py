@@ -123,6 +123,11 @@ def test_prose_maths_is_drawn_at_the_size_of_block_maths(report):
     assert prose == blocks == {1.15}
 
 
+def test_a_fraction_in_a_table_is_not_drawn_at_script_size(report):
+    scales = [scale for r in report["pages"] for scale in r["tableFractions"]]
+    assert len(scales) > 10 and min(scales) > 0.95
+
+
 def test_a_tex_line_fits_the_content_column(report):
     """TeX output breaks lines at TEX_WIDTH em: Material's column at 1280 px holds that much block maths."""
     from mdjacobian.render.displays import TEX_WIDTH

@@ -182,12 +182,17 @@ ESTIMATE_ERROR = 0.03
 every display of the docs; lines are filled that much short of the width."""
 
 
+ALIGNED_PADDING = 0.8
+"""The padding, in em, an ``aligned`` environment's rows get in MathML (0.4 em at each end)."""
+
+
 def display_tex(display: Display, width: float = TEX_WIDTH) -> str:
     """The display as TeX: on one line, or broken into an ``aligned`` environment where wider than ``width`` em."""
     one = display.tex()
     width *= 1 - ESTIMATE_ERROR
     if _width(one) <= width:
         return one
+    width -= ALIGNED_PADDING
     lhs = _width(display.lhs)
     rows: list[str] = []
     used = width + 1.0  # the first side starts a row
