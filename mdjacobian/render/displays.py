@@ -132,15 +132,6 @@ def _width(tex: str) -> float:
     return tex_width(tex)
 
 
-_OPERATOR_SPACE = {"+": 0.4444, "-": 0.4444, r"\odot": 0.4444, r"\otimes": 0.4444, r"\oslash": 0.4444, r"\cdot": 0.4444}
-"""The space, in em, a binary operator gains beside an operand: a piece that begins with one is
-measured as it stands on a line, where the operator is binary (``{}+ x``)."""
-
-
-def _piece_width(piece: str) -> float:
-    return _width(piece) + _OPERATOR_SPACE.get(piece.split(" ", 1)[0], 0.0)
-
-
 def _too_wide(tex: str) -> bool:
     return _width(tex) > SPLIT_WIDTH
 
@@ -161,7 +152,7 @@ def _side_lines(side: Side, first: float, rest: float) -> list[list[str]]:
 
     for term in chunks(side):
         pieces = [leaf for chunk in term for leaf in leaves(chunk.run())]
-        widths = [_piece_width(piece) for piece in pieces]
+        widths = [_width(standalone(piece)) for piece in pieces]
         if sum(widths) <= rest:
             place(pieces, sum(widths))
         else:
