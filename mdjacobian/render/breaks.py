@@ -11,8 +11,9 @@ last; an argument list (a group holding a comma) does not break.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 Run = list  # a run of pieces a line may break between: each is TeX (str) or a run within it
 
@@ -20,38 +21,43 @@ _LEVELS = (frozenset({"+", "-"}), frozenset({r"\odot", r"\otimes", r"\oslash", r
 _OPERATORS = frozenset().union(*_LEVELS)
 _OPENERS = {"(": ")", "[": "]", r"\lVert": r"\rVert"}
 _CLOSERS = frozenset(_OPENERS.values())
-_TOKEN = re.compile(r"\\(?:left|right)(?:\\[A-Za-z]+|\\.|.)|\\(?:begin|end)\b|\\[A-Za-z]+|\\.|.", re.S)
+_TOKEN = re.compile(r"\\(?:left|right)(?:\\[A-Za-z]+|\\.|.)|\\(?:begin|end)\b|\\[A-Za-z]+|\\.|[{}()\[\] ,]", re.S)
+"""A command (so that ``\\{`` or ``\\left(`` is read whole) or a character that opens, closes or separates."""
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?|-?\\frac\{\d+\}\{\d+\}")
 MAX_NESTING = 8
 """How many groups deep a piece is opened to find a place to break."""
 
 
-def _tokens(tex: str) -> Iterator[tuple[re.Match[str], str, int]]:
-    """Each token of ``tex`` with the depth of groups it stands at (an opener and its closer at the
-    depth outside them); a closer without an opener stands at depth -1."""
+@functools.lru_cache(maxsize=4096)
+def _tokens(tex: str) -> tuple[tuple[int, int, str, int], ...]:
+    """The tokens of ``tex`` that matter here (groups' openers and closers, spaces, commas) as
+    ``(start, end, token, depth)``: the depth of groups each stands at, an opener and its closer at
+    the depth outside them; a closer without an opener stands at depth -1."""
+    out = []
     depth = 0
     for m in _TOKEN.finditer(tex):
         token = m.group(0)
         if token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS:
-            yield m, token, depth
+            out.append((m.start(), m.end(), token, depth))
             depth += 1
         elif token in ("}", r"\end") or token.startswith(r"\right") or token in _CLOSERS:
             depth -= 1
-            yield m, token, depth
-        else:
-            yield m, token, depth
+            out.append((m.start(), m.end(), token, depth))
+        elif token in (" ", ","):
+            out.append((m.start(), m.end(), token, depth))
+    return tuple(out)
 
 
 def _words(tex: str) -> list[str] | None:
     """``tex`` split at the spaces outside every group; None when its groups do not balance."""
     words, start, ending = [], 0, 0
-    for m, token, depth in _tokens(tex):
+    for begin, end, token, depth in _tokens(tex):
         if depth < 0:
             return None
         if token == " " and depth == 0:
-            if m.start() > start:
-                words.append(tex[start : m.start()])
-            start = m.end()
+            if begin > start:
+                words.append(tex[start:begin])
+            start = end
         ending = depth + (1 if _opens(token) else 0)
     if ending:
         return None
@@ -97,22 +103,22 @@ def _group(piece: str) -> tuple[str, str, str, str, str] | None:
     """``piece`` as ``head``, an opening parenthesis, what it holds, the closing one and ``tail``,
     when it holds one plain group outside braces; None otherwise."""
     found: list = []
-    for m, token, depth in _tokens(piece):
+    for begin, end, token, depth in _tokens(piece):
         if depth == 0 and token in _OPENERS:
             if found:
                 return None
-            found = [m, token]
+            found = [(begin, end), token]
         elif depth == 0 and len(found) == 2 and token == _OPENERS[found[1]]:
-            found.append(m)
+            found.append((begin, end))
     if len(found) < 3:
         return None
-    opener, closer = found[0], found[2]
-    return (piece[: opener.start()], opener.group(0), piece[opener.end() : closer.start()], closer.group(0), piece[closer.end() :])
+    (open_start, open_end), _, (close_start, close_end) = found
+    return (piece[:open_start], piece[open_start:open_end], piece[open_end:close_start], piece[close_start:close_end], piece[close_end:])
 
 
 def _has_comma(tex: str) -> bool:
     """Whether ``tex`` holds a comma outside its groups: an argument list, not one expression."""
-    return any(token == "," and depth == 0 for _, token, depth in _tokens(tex))
+    return any(token == "," and depth == 0 for _, _, token, depth in _tokens(tex))
 
 
 def affix(run: str | Run, before: str, after: str) -> str | Run:
@@ -140,12 +146,15 @@ def _hold(run: Run) -> Run:
 
 
 def split(tex: str, too_wide: Callable[[str], bool], nesting: int = 0) -> str | Run:
-    """``tex`` as a run of pieces a line may break between, opening a piece only where ``too_wide(piece)``."""
-    if nesting > MAX_NESTING or not too_wide(tex):
+    """``tex`` as a run of pieces a line may break between, opening a piece only where ``too_wide(piece)``
+    (asked only of a piece that has a place to break: a matrix is never measured)."""
+    if nesting > MAX_NESTING:
         return tex
     words = _words(tex)
     pieces = _pieces(words) if words else [tex]
     if len(pieces) > 1:
+        if not too_wide(tex):
+            return tex
         run = [split(piece, too_wide, nesting + 1) for piece in pieces]
         return _hold(run) if _product(words) else run
     group = _group(tex)
@@ -153,7 +162,7 @@ def split(tex: str, too_wide: Callable[[str], bool], nesting: int = 0) -> str | 
         return tex
     head, opener, inner, closer, tail = group
     inside = _words(inner)
-    if not inside or _has_comma(inner) or len(_pieces(inside)) < 2:
+    if not inside or _has_comma(inner) or len(_pieces(inside)) < 2 or not too_wide(tex):
         return tex
     return affix(split(inner, too_wide, nesting + 1), head + opener, closer + tail)
 

@@ -87,10 +87,14 @@ def _italic(char: str) -> str:
     return char
 
 
-def _text(text: str, scale: float) -> float:
-    return scale * sum(font().advance(c) for c in text)
+@functools.lru_cache(maxsize=4096)
+def _advance(text: str) -> float:
+    """The advance width in em of a run of characters at text size."""
+    advance = font().advance
+    return sum(advance(c) for c in text)
 
 
+@functools.lru_cache(maxsize=256)
 def _em(value: str | None, default: float) -> float:
     if value is None:
         return default
@@ -98,73 +102,89 @@ def _em(value: str | None, default: float) -> float:
     return float(m.group(1)) if m and (m.group(2) or float(m.group(1)) == 0) else default
 
 
-def _padding(style: str, side: str) -> float:
-    m = re.search(rf"padding-{side}\s*:\s*([0-9.]+)(em)?", style)
-    return float(m.group(1)) if m else _CELL_PADDING
+@functools.lru_cache(maxsize=256)
+def _padding(style: str) -> float:
+    """A table cell's padding at its left and right, in em, from its style or Chromium's default."""
+    total = 0.0
+    for side in ("left", "right"):
+        m = re.search(rf"padding-{side}\s*:\s*([0-9.]+)(em)?", style)
+        total += float(m.group(1)) if m else _CELL_PADDING
+    return total
+
+
+_TRUTH = {"true": True, "false": False}
 
 
 class _Layout:
-    """Widths of MathML elements. ``level`` is the script level (0 text, 1 script, 2 script-script);
-    ``display`` whether fractions there are in display style, keeping their parts at ``level``."""
+    """Widths of MathML elements, each returned with whether it is tall (is or holds a fraction, a
+    table or a root, round which a fence stretches). ``level`` is the script level (0 text, 1 script,
+    2 script-script); ``display`` whether fractions there are in display style."""
 
-    def __init__(self, root: ET.Element) -> None:
-        self.tall: set[int] = set()  # the elements that are, or hold, a fraction, table or root
-        for e in _postorder(root):
-            if e.tag in _TALL or any(id(k) in self.tall for k in e):
-                self.tall.add(id(e))
+    def __init__(self) -> None:
+        self.scales = font().scales
 
-    def width(self, e: ET.Element, level: int, display: bool, form: str = "infix", stretch: bool = False) -> float:
+    def width(self, e: ET.Element, level: int, display: bool) -> tuple[float, bool]:
         name = e.tag
-        scale = font().scales[min(level, 2)]
-        display = {"true": True, "false": False}.get(e.get("displaystyle", ""), display)
+        scale = self.scales[2 if level > 2 else level]
+        if "displaystyle" in e.attrib:
+            display = _TRUTH.get(e.attrib["displaystyle"], display)
         if name == "mi":
             text = e.text or ""
-            return _text(_italic(text) if len(text) == 1 and e.get("mathvariant") != "normal" else text, scale)
+            if len(text) == 1 and e.get("mathvariant") != "normal":
+                text = _italic(text)
+            return scale * _advance(text), False
         if name in ("mn", "mtext", "ms"):
-            return _text(e.text or "", scale)
+            return scale * _advance(e.text or ""), False
         if name == "mo":
-            return self._operator(e, scale, form, stretch, display)
+            return self._operator(e, scale, "infix", False, display), False
         if name == "mspace":
-            return scale * _em(e.get("width"), 0.0)
+            return scale * _em(e.get("width"), 0.0), False
         if name == "semantics":
-            return self.width(e[0], level, display) if len(e) else 0.0
+            return self.width(e[0], level, display) if len(e) else (0.0, False)
         if name == "annotation":
-            return 0.0
+            return 0.0, False
         if name == "mfrac":
             # A block's fraction outside a script is in display style (mathml.py), its parts unshrunk.
             inner = level if display or level == 0 else level + 1
-            return max(self.width(k, inner, False) for k in e) + _FRACTION_PADDING * scale
+            return max(self.width(k, inner, False)[0] for k in e) + _FRACTION_PADDING * scale, True
         if name in ("msub", "msup"):
-            return self.width(e[0], level, display) + self.width(e[1], level + 1, False)
+            base, tall = self.width(e[0], level, display)
+            return base + self.width(e[1], level + 1, False)[0], tall
         if name == "msubsup":
-            scripts = max(self.width(e[1], level + 1, False), self.width(e[2], level + 1, False))
-            return self.width(e[0], level, display) + scripts
+            base, tall = self.width(e[0], level, display)
+            return base + max(self.width(e[1], level + 1, False)[0], self.width(e[2], level + 1, False)[0]), tall
         if name in ("munder", "mover", "munderover"):
-            return max([self.width(e[0], level, display)] + [self.width(k, level + 1, False) for k in e[1:]])
+            base, tall = self.width(e[0], level, display)
+            return max([base] + [self.width(k, level + 1, False)[0] for k in e[1:]]), tall or name == "munderover"
         if name == "msqrt":
-            return _text("√", scale) + self.row(list(e), level, display)
+            return scale * _advance("\u221a") + self.row(list(e), level, display)[0], True
         if name == "mroot":
-            return self.width(e[1], level + 2, False) + _text("√", scale) + self.width(e[0], level, display)
+            index = self.width(e[1], level + 2, False)[0]
+            return index + scale * _advance("\u221a") + self.width(e[0], level, display)[0], True
         if name == "mtable":
-            return self._table(e, level, display)
+            return self._table(e, level, display), True
         return self.row(list(e), level, display)
 
-    def row(self, children: list[ET.Element], level: int, display: bool) -> float:
-        tall = any(id(k) in self.tall for k in children)
+    def row(self, children: list[ET.Element], level: int, display: bool) -> tuple[float, bool]:
+        """Children side by side; an operator's space depends on its place, a fence's width on what it is beside."""
+        measured = [None if k.tag == "mo" else self.width(k, level, display) for k in children]
+        tall = any(m[1] for m in measured if m is not None)
+        scale = self.scales[2 if level > 2 else level]
+        last = len(children) - 1
         total = 0.0
-        for i, child in enumerate(children):
-            form = "infix"
-            if len(children) > 1 and i == 0:
-                form = "prefix"
-            elif len(children) > 1 and i == len(children) - 1:
-                form = "postfix"
-            total += self.width(child, level, display, form, tall)
-        return total
+        for i, (child, m) in enumerate(zip(children, measured)):
+            if m is not None:
+                total += m[0]
+                continue
+            form = "prefix" if last and i == 0 else "postfix" if last and i == last else "infix"
+            total += self._operator(child, scale, form, tall, display)
+        return total, tall
 
-    def _operator(self, e: ET.Element, scale: float, form: str, stretch: bool, display: bool) -> float:
+    @staticmethod
+    def _operator(e: ET.Element, scale: float, form: str, stretch: bool, display: bool) -> float:
         text = (e.text or "").strip()
-        glyphs = _text(text, scale)
-        if text in _STRETCHED and stretch and e.get("stretchy") != "false":
+        glyphs = scale * _advance(text)
+        if stretch and text in _STRETCHED and e.get("stretchy") != "false":
             glyphs = scale * _STRETCHED[text]
         form = e.get("form", form)
         left = right = 0.0
@@ -187,32 +207,19 @@ class _Layout:
         columns: list[float] = []
         for row in e:
             for j, cell in enumerate(row):
-                style = cell.get("style", "")
-                width = self.row(list(cell), level, display) + _padding(style, "left") + _padding(style, "right")
+                width = self.row(list(cell), level, display)[0] + _padding(cell.get("style", ""))
                 if j == len(columns):
                     columns.append(width)
-                else:
-                    columns[j] = max(columns[j], width)
+                elif width > columns[j]:
+                    columns[j] = width
         return sum(columns)
-
-
-def _postorder(root: ET.Element) -> list[ET.Element]:
-    out, stack = [], [(root, False)]
-    while stack:
-        e, done = stack.pop()
-        if done:
-            out.append(e)
-        else:
-            stack.append((e, True))
-            stack.extend((k, False) for k in e)
-    return out
 
 
 def mathml_width(mathml: str) -> float:
     """The width in em of one ``<math>`` element (as math-core writes it, without a namespace)."""
     root = ET.fromstring(mathml)
     display = root.get("display") == "block" or root.get("displaystyle") == "true"
-    return _Layout(root).row(list(root), 0, display)
+    return _Layout().row(list(root), 0, display)[0]
 
 
 @functools.lru_cache(maxsize=4096)
