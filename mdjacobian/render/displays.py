@@ -69,7 +69,7 @@ class Display:
     sides: tuple[Side, ...]
 
     def tex(self) -> str:
-        return " = ".join([self.lhs, *(side.tex() for side in self.sides)])
+        return " = ".join([self.lhs, *(side.tex() for side in self.sides)]).lstrip()
 
     def narrow(self) -> bool:
         """Whether the whole display is narrower than a piece that would be cut (see :data:`SPLIT_WIDTH`)."""
@@ -196,8 +196,8 @@ def display_tex(display: Display, width: float = TEX_WIDTH) -> str:
         lines = _side_lines(side, width - lhs, width - lhs - QUAD)
         rows.extend(_line_tex(line, k == 0) for k, line in enumerate(lines))
         used = lhs + (whole if len(lines) == 1 else width)
-    if len(rows) == 1:
-        return one  # one piece wider than the line: no break helps
+    if len(rows) <= 1:
+        return one  # one piece wider than the line, or no equation: no break helps
     body = r" \\ ".join(f"&{row}" for row in rows)
     return rf"\begin{{aligned}}{display.lhs} {body}\end{{aligned}}"
 

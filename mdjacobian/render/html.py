@@ -15,7 +15,7 @@ import html
 from typing import TYPE_CHECKING
 
 from .breaks import Run, standalone
-from .displays import Display, chunks, display_tex
+from .displays import Chunk, Display, chunks, display_tex
 from .equations import caption_lines, displays
 from .errorbox import attributes as _attributes
 from .errorbox import render_unchecked
@@ -69,6 +69,9 @@ def _run(run: str | Run, output: str) -> str:
 
 def _equation(display: Display, output: str) -> str:
     whole = display.narrow()  # then no chunk needs cutting: skip measuring each
+    if not display.sides:  # a line that is no equation (a claim, a sum in index notation): one run
+        body = _run(Chunk("", display.lhs).run(whole), output)
+        return f'<div class="jacobian-eq jacobian-line">{body}</div>'
     sides = []
     for side in display.sides:
         terms = [
@@ -76,8 +79,9 @@ def _equation(display: Display, output: str) -> str:
             for term in chunks(side)
         ]
         sides.append('<span class="jacobian-side">' + " ".join(terms) + "</span>")
+    lhs = _piece(display.lhs, output) if display.lhs else ""  # empty: a step continuing the one above
     return (
-        f'<div class="jacobian-eq"><span class="jacobian-lhs">{_piece(display.lhs, output)}</span> '
+        f'<div class="jacobian-eq"><span class="jacobian-lhs">{lhs}</span> '
         f'<span class="jacobian-rhs">{" ".join(sides)}</span></div>'
     )
 
@@ -88,11 +92,12 @@ def _left_column(shown: list[Display], output: str) -> str:
     MathML is drawn at the em of the display; MathJax draws TeX to match the x-height of the text
     round it, so there the width is in ex, from the x-height of its Computer Modern letters.
     """
-    if len(shown) < 2:
+    equations = [display for display in shown if display.sides]
+    if len(equations) < 2:
         return ""
     from .measure import tex_width
 
-    width = max(tex_width(display.lhs) for display in shown) * LEFT_SIDE_MARGIN
+    width = max(tex_width(display.lhs) for display in equations) * LEFT_SIDE_MARGIN
     if output == "tex":
         return f' style="--jacobian-lhs: {width / MATHJAX_X_HEIGHT:.2f}ex"'
     return f' style="--jacobian-lhs: {width:.2f}em"'
