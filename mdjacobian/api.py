@@ -1,7 +1,7 @@
 """The pipeline in one call: block text -> language -> calculus -> Result or HTML.
 
 Both entry points compute the block in a worker process (:mod:`mdjacobian.workers`), which is
-killed at the time limit, unless ``Limits(isolated=False)`` asks for this process.
+killed at the time limit.
 """
 
 from __future__ import annotations

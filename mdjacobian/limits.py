@@ -66,11 +66,6 @@ class Limits:
     """Characters of HTML one block may produce."""
     max_memory_mb: int = 2048
     """Address space of the worker process that computes a block, in MiB; 0 for no cap."""
-    isolated: bool = True
-    """Compute each block in a worker process, killed at the time limit and capped in memory (on
-    POSIX systems; elsewhere blocks are always computed in-process). When False, blocks are computed
-    in the calling process, where the time limit stops Python code but
-    cannot interrupt a long C call, and the memory cap does not apply."""
 
     def __post_init__(self) -> None:
         # Seconds are kept as a float, so that equal limits are equal however they were written.
@@ -82,8 +77,6 @@ class Limits:
         if isinstance(memory, bool) or not isinstance(memory, int) or not (memory == 0 or MEMORY_RANGE[0] <= memory <= MEMORY_RANGE[1]):
             low, high = MEMORY_RANGE
             raise ValueError(f"max_memory_mb must be 0 (no cap) or a whole number of MiB from {low} to {high:,}, not {_shown(memory)}")
-        if not isinstance(self.isolated, bool):
-            raise ValueError(f"isolated must be True or False, not {_shown(self.isolated)}")
 
 
 def check_timeout(value: object, name: str = "timeout") -> float:

@@ -108,7 +108,7 @@ def serve(memory_mb: int) -> None:
     for module in ("sympy", f"{_PACKAGE}.calculus.engine", f"{_PACKAGE}.render.html", f"{_PACKAGE}.result"):
         importlib.import_module(module)  # paid once per worker, never inside a block's time
     # One small block, for what SymPy and the printers load on first use.
-    _resolve(f"{_PACKAGE}.api:html_here")("f(x, y) = sin(x) y\nat: x = 0, y = 1", {}, None, Limits(isolated=False), [], "")
+    _resolve(f"{_PACKAGE}.api:html_here")("f(x, y) = sin(x) y\nat: x = 0, y = 1", {}, None, Limits(), [], "")
     _cap_memory(memory_mb)
     _send(answers, ("ready", os.getpid()))
     while (request := _receive(requests)) is not None:
@@ -326,7 +326,7 @@ class Pool:
 _pool: Pool | None = None
 _pool_lock = threading.Lock()
 _in_process = threading.RLock()
-"""Serialises in-process block work: SymPy's cache and settings are shared by every thread."""
+"""Serialises in-process block work (systems without worker processes): SymPy's state is shared by every thread."""
 
 
 def pool() -> Pool:
@@ -346,13 +346,14 @@ def set_jobs(jobs: int) -> None:
 
 
 def run(target: str, args: tuple[Any, ...], limits: Limits) -> Any:
-    """Run ``target(*args)`` under ``limits``: in a worker, or here when ``limits.isolated`` is off.
+    """Run ``target(*args)`` under ``limits``, in a worker process.
 
-    In a worker the time and memory limits are enforced by the operating system. Here, the time
-    limit is a watchdog that stops Python code but not a long C call; blocks computed here never
-    run at the same time, since SymPy's state is shared by the threads of a process.
+    On a system without POSIX processes the block is computed here instead, where the time limit
+    is a watchdog that stops Python code but not a long C call, and the memory cap does not apply;
+    blocks computed here never run at the same time, since SymPy's state is shared by the threads
+    of a process.
     """
-    if limits.isolated and CAN_ISOLATE:
+    if CAN_ISOLATE:
         return pool().run(target, args, limits)
     function = _resolve(target)
     with _in_process:

@@ -26,13 +26,13 @@ import mdjacobian
 from mdjacobian import BlockError, LimitError, Limits, Result, evaluate, render_block
 from mdjacobian.limits import run_with_time_limit
 
+from .inprocess import evaluate_here, render_here
+
 TIMEOUT = 2.0
 """The time limit the resource attacks run under."""
 SLACK = 5.0
 """Generous allowance on top of the time limit: wall-clock assertions must never be tight."""
 FAST = Limits(timeout=TIMEOUT)
-HERE = Limits(timeout=TIMEOUT, isolated=False)
-"""In this process, where spies can watch the pipeline; a worker runs the very same code."""
 
 x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
 
@@ -236,7 +236,7 @@ def test_no_path_reaches_eval_exec_sympify_or_parse_expr(monkeypatch, tmp_path) 
 
     # Warm up first, so the lazy imports of the ordinary path are done before the spies go in.
     for source in ORDINARY:
-        render_block(source, limits=HERE)
+        render_here(source)
     calls: list[tuple[str, object]] = []
 
     def spy(name: str, real, only_text: bool):
@@ -268,16 +268,20 @@ def test_no_path_reaches_eval_exec_sympify_or_parse_expr(monkeypatch, tmp_path) 
             for attr, real in originals.items():
                 if getattr(module, attr, None) is real:
                     patch.setattr(module, attr, spy(f"{module_name}.{attr}", real, only_text=True))
-        results = [evaluate(source, limits=HERE) for source in ORDINARY]
-        pages = [render_block(source, limits=HERE) for source in ORDINARY]
+        # In this process, where the spies can watch: a worker runs the very same code.
+        results = [evaluate_here(source) for source in ORDINARY]
+        pages = [render_here(source) for source in ORDINARY]
         for payload in CODE_EXECUTION + KEYWORD_CONSTRUCTS + ["f = eval(x)", "f = exec(x)\nwrt: x"]:
             source = payload.replace(MARKER, str(marker))
-            outcome(source, HERE)
-            try:
-                render_block(source, limits=HERE)
-            except BlockError:
-                pass
-        outcome("f(x) = x", HERE, at="x = eval('1')")
+            for compute in (evaluate_here, render_here):
+                try:
+                    compute(source)
+                except BlockError:
+                    pass
+        try:
+            evaluate_here("f(x) = x", at="x = eval('1')")
+        except BlockError:
+            pass
         # The spies really are live: SymPy's own entry points now refuse text.
         for probe in (lambda: sp.sympify("x"), lambda: sympy_parser.parse_expr("x"), lambda: eval("1")):
             try:
@@ -611,7 +615,7 @@ def test_many_timeouts_leave_every_later_block_right() -> None:
         result = outcome(SLOW[0][1], Limits(timeout=0.2))
         assert isinstance(result, LimitError) and result.limit == "timeout"
         assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
-    assert render_block("f(x, y) = x y", limits=FAST) == render_block("f(x, y) = x y", limits=HERE)
+    assert render_block("f(x, y) = x y", limits=FAST) == render_here("f(x, y) = x y", FAST)
 
 
 def test_a_worker_that_dies_is_a_block_error_and_the_next_block_works() -> None:
@@ -638,15 +642,8 @@ def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
     assert evaluate("f(x) = x^2").matrix == sp.Matrix([[2 * x]])
 
 
-@pytest.mark.parametrize(
-    "limits, sources",
-    [
-        (FAST, [*ORDINARY, "f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2"] * 3),
-        (HERE, ["f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2", "f(x) = sin(x)\nat: x = 0"] * 6),
-    ],
-    ids=["in-workers", "in-process"],
-)
-def test_blocks_in_many_threads_give_the_bytes_they_give_alone(limits: Limits, sources: list[str]) -> None:
+def test_blocks_in_many_threads_give_the_bytes_they_give_alone() -> None:
+    limits, sources = FAST, [*ORDINARY, "f(x, y) = x y", "f(x, y) = x y\nat: x = 1, y = 2"] * 3
     alone = [render_block(source, limits=limits) for source in sources]
     together: list[str | None] = [None] * len(sources)
 
