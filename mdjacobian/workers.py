@@ -8,6 +8,10 @@ block that builds something huge ends in a MemoryError inside the worker, or in 
 and never takes the caller's memory. A worker that was killed or died is replaced by a fresh one at
 the next block, so nothing a block left behind reaches the next.
 
+A worker that dies without answering (killed from outside, out of memory, or unable to start) says
+nothing about the block: the block is tried once more in a fresh worker, and if that one dies too
+the error is a :class:`WorkerDied`, which caches do not keep.
+
 Workers are started on demand, at most one per concurrent caller up to :data:`DEFAULT_JOBS`, and
 reused: a single-threaded build uses one worker; a parallel build uses several, and threads that
 share the pool each get a worker of their own, so they never share SymPy's process-wide state.
@@ -129,7 +133,11 @@ def serve(memory_mb: int) -> None:
 
 
 class WorkerDied(BlockError):
-    """A worker ended without answering (killed by the system, out of memory, or crashed)."""
+    """A worker ended without answering: killed from outside, out of memory, crashed, or never started."""
+
+    @property
+    def lasting(self) -> bool:
+        return False  # the machine's doing, not the block's: the next build tries again
 
 
 class _Worker:
@@ -273,13 +281,22 @@ class Pool:
         self._pid = os.getpid()
 
     def run(self, target: str, args: tuple[Any, ...], limits: Limits) -> Any:
-        """``target(*args)`` in a worker, under ``limits.timeout`` and ``limits.max_memory_mb``."""
-        worker = self._acquire(limits.max_memory_mb)
-        try:
-            value = worker.call(target, args, limits.timeout)
-        finally:
-            self._release(worker)
-        return value
+        """``target(*args)`` in a worker, under ``limits.timeout`` and ``limits.max_memory_mb``.
+
+        A worker that dies without answering is replaced and the call made once more: only a second
+        death of the same kind is the block's error.
+        """
+        for attempt in (1, 2):
+            try:
+                worker = self._acquire(limits.max_memory_mb)
+                try:
+                    return worker.call(target, args, limits.timeout)
+                finally:
+                    self._release(worker)
+            except WorkerDied as died:
+                if attempt == 2:
+                    raise died.of("computation") from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _acquire(self, memory_mb: int) -> _Worker:
         with self._condition:

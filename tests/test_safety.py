@@ -618,20 +618,6 @@ def test_many_timeouts_leave_every_later_block_right() -> None:
     assert render_block("f(x, y) = x y", limits=FAST) == render_here("f(x, y) = x y", FAST)
 
 
-def test_a_worker_that_dies_is_a_block_error_and_the_next_block_works() -> None:
-    import signal
-
-    evaluate("f(x) = x")
-    (pid,) = _worker_pids() or {None}
-    killer = threading.Timer(0.3, os.kill, (pid, signal.SIGKILL))
-    killer.start()
-    result, elapsed = timed(SLOW[0][1], Limits(timeout=30))
-    killer.join()
-    assert isinstance(result, BlockError) and "stopped unexpectedly" in str(result) and "signal 9" in str(result)
-    assert elapsed < 30
-    assert evaluate("f(x, y) = x y").matrix == sp.Matrix([[y, x]])
-
-
 def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
     # The smallest cap, below what a worker holds with SymPy loaded (about 60 MB): the block's large
     # allocations fail inside the worker, and the caller gets a LimitError, not a MemoryError.
