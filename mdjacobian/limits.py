@@ -46,7 +46,10 @@ class Limits:
     """
 
     timeout: float = 10.0
-    """Seconds of parsing, differentiation and rendering one block may take; 0 turns the limit off."""
+    """Seconds of processor time the parsing, differentiation and rendering of one block may take,
+    counted in the worker that computes it, so that a busy machine does not change the verdict; a
+    block that gets too little of the processor to finish is stopped after ten times as many
+    seconds of waiting. 0 turns the limit off."""
     max_block_chars: int = 20_000
     max_lines: int = 200
     max_line_chars: int = 1_000

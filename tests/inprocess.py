@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mdjacobian import Limits, Result
 from mdjacobian.api import html_here, result_here
-from mdjacobian.workers import converted
+from mdjacobian.serving import converted
 
 
 def evaluate_here(source: str, limits: Limits | None = None, **options: object) -> Result:
