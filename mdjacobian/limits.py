@@ -66,7 +66,8 @@ class Limits:
     max_functions: int = 24
     max_variables: int = 24
     max_output_chars: int = 1_000_000
-    """Characters of HTML one block may produce."""
+    """Characters of HTML one block may produce; each rendering of a :class:`~mdjacobian.Result`
+    (TeX, MathML, HTML) is held to it as well."""
     max_memory_mb: int = 2048
     """Address space of the worker process that computes a block, in MiB; 0 for no cap."""
 

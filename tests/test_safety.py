@@ -625,6 +625,31 @@ def test_many_timeouts_leave_every_later_block_right() -> None:
     assert render_block("f(x, y) = x y", limits=FAST) == render_here("f(x, y) = x y", FAST)
 
 
+def test_a_block_whose_output_would_be_huge_is_refused_where_it_is_computed() -> None:
+    """A Result arrives with its renderings printed, under the block's limits: nothing is printed here."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for compute in (evaluate, render_block):
+        start = time.monotonic()
+        with pytest.raises(LimitError) as error:
+            compute(heavy.BIG_OUTPUT)
+        assert error.value.limit == "max_output_chars"
+        assert time.monotonic() - start < waited(Limits().timeout)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB on Linux
+    assert grown < 100 * 1024
+
+
+def test_every_rendering_of_a_result_keeps_to_the_output_limit() -> None:
+    source = "f(x, y) = sin(x y) + x^3 y\ng(x, y) = exp(x) cos(y)"
+    shown = evaluate(source)
+    assert len(shown.tex) < len(shown.mathml) < len(shown.to_html())
+    # The TeX fits, the MathML does not: the block is refused, not handed over half-bounded.
+    result = outcome(source, Limits(max_output_chars=len(shown.tex)))
+    assert isinstance(result, LimitError) and result.limit == "max_output_chars", result
+    assert evaluate(source, limits=Limits(max_output_chars=len(shown.to_html()))).to_html() == shown.to_html()
+
+
 def test_a_block_that_needs_too_much_memory_is_stopped_by_the_cap() -> None:
     # The smallest cap, below what a worker holds with SymPy loaded (about 60 MB): the block's large
     # allocations fail inside the worker, and the caller gets a LimitError, not a MemoryError.
