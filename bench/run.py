@@ -174,7 +174,7 @@ def stages(count: int = 300) -> None:
     from mdjacobian.language import read_block
     from mdjacobian.render.html import render_html
 
-    limits = Limits(isolated=False)
+    limits = Limits()
     given = {"output": "tex"}
     labels = (
         "read the block (language)",

@@ -1,7 +1,7 @@
 """The pipeline in one call: block text -> language -> calculus -> Result or HTML.
 
-Both entry points compute the block in a worker process (:mod:`mdjacobian.workers`), which is
-killed at the time limit, unless ``Limits(isolated=False)`` asks for this process.
+Both entry points compute and render the block in a worker process (:mod:`mdjacobian.workers`),
+within the block's limits; nothing a block describes is printed in the calling process.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ def derive(source: str, given: Mapping[str, object], defaults: Options | None, l
 
 
 def result_here(source: str, given: Mapping[str, object], defaults: Options | None, limits: Limits) -> Result:
-    """:func:`evaluate`'s work, done in the process that calls it (a worker, usually)."""
+    """:func:`evaluate`'s work, done in the process that calls it (a worker, usually): the derivation
+    and every rendering a host shows, within ``limits.max_output_chars``."""
     from .result import Result
 
-    return Result(derive(source, given, defaults, limits))
+    return Result.made(derive(source, given, defaults, limits), limits)
 
 
 def html_here(
@@ -47,11 +48,12 @@ def html_here(
     id_value: str,
 ) -> str:
     """:func:`render_block`'s work, done in the process that calls it (a worker, usually)."""
-    from .render.html import render_html
-    from .render.html import check_output
+    from .render.html import bounded_displays, check_output, maths_html, wrap_html
 
-    html = render_html(derive(source, given, defaults, limits), classes=classes, id_value=id_value)
-    return check_output(html, limits.max_output_chars)
+    derivation = derive(source, given, defaults, limits)
+    inside = maths_html(derivation, bounded_displays(derivation, limits.max_output_chars))
+    unchecked = derivation.proof.warning() is not None
+    return check_output(wrap_html(inside, classes, id_value, unchecked=unchecked), limits.max_output_chars)
 
 
 def evaluate(

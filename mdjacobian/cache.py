@@ -285,8 +285,8 @@ class Cache:
             return None
 
     def put(self, key: str, value: str | BlockError) -> None:
-        """Store a block's HTML or error; a timeout is not stored."""
-        if isinstance(value, LimitError) and value.limit == "timeout":
+        """Store a block's HTML or error; an error the machine caused (a timeout, a worker killed from outside) is not stored."""
+        if isinstance(value, BlockError) and not value.lasting:
             return
         entry: dict[str, Any] = {"format": FORMAT, "key": key}
         if isinstance(value, str):

@@ -50,6 +50,12 @@ class BlockError(ValueError):
             self.kind = kind
         return self
 
+    @property
+    def lasting(self) -> bool:
+        """Whether computing the block again would fail the same way: False when the cause was the
+        machine (a time limit on a busy machine, a process killed from outside), so it is not cached."""
+        return True
+
     def __reduce__(self) -> tuple[object, ...]:
         # Errors travel back from worker processes; rebuild them with every attribute, not from args.
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
@@ -70,6 +76,9 @@ class LimitError(BlockError):
         kwargs.setdefault("kind", "limits")
         super().__init__(reason, **kwargs)  # type: ignore[arg-type]
 
+    @property
+    def lasting(self) -> bool:
+        return self.limit != "timeout"
 
 
 class Unchecked(BlockError):

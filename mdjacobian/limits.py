@@ -46,7 +46,10 @@ class Limits:
     """
 
     timeout: float = 10.0
-    """Seconds of parsing, differentiation and rendering one block may take; 0 turns the limit off."""
+    """Seconds of processor time the parsing, differentiation and rendering of one block may take,
+    counted in the worker that computes it, so that a busy machine does not change the verdict; a
+    block that gets too little of the processor to finish is stopped after ten times as many
+    seconds of waiting. 0 turns the limit off."""
     max_block_chars: int = 20_000
     max_lines: int = 200
     max_line_chars: int = 1_000
@@ -63,14 +66,10 @@ class Limits:
     max_functions: int = 24
     max_variables: int = 24
     max_output_chars: int = 1_000_000
-    """Characters of HTML one block may produce."""
+    """Characters of HTML one block may produce; each rendering of a :class:`~mdjacobian.Result`
+    (TeX, MathML, HTML) is held to it as well."""
     max_memory_mb: int = 2048
     """Address space of the worker process that computes a block, in MiB; 0 for no cap."""
-    isolated: bool = True
-    """Compute each block in a worker process, killed at the time limit and capped in memory (on
-    POSIX systems; elsewhere blocks are always computed in-process). When False, blocks are computed
-    in the calling process, where the time limit stops Python code but
-    cannot interrupt a long C call, and the memory cap does not apply."""
 
     def __post_init__(self) -> None:
         # Seconds are kept as a float, so that equal limits are equal however they were written.
@@ -82,8 +81,6 @@ class Limits:
         if isinstance(memory, bool) or not isinstance(memory, int) or not (memory == 0 or MEMORY_RANGE[0] <= memory <= MEMORY_RANGE[1]):
             low, high = MEMORY_RANGE
             raise ValueError(f"max_memory_mb must be 0 (no cap) or a whole number of MiB from {low} to {high:,}, not {_shown(memory)}")
-        if not isinstance(self.isolated, bool):
-            raise ValueError(f"isolated must be True or False, not {_shown(self.isolated)}")
 
 
 def check_timeout(value: object, name: str = "timeout") -> float:

@@ -1,9 +1,17 @@
-"""What :func:`mdjacobian.evaluate` returns: a computed, proven derivative and its renderings."""
+"""What :func:`mdjacobian.evaluate` returns: a computed, proven derivative and its renderings.
+
+A Result is made where the block was computed, in a worker process, with every rendering a host
+shows already printed there, within the block's time limit and ``max_output_chars``: the process
+that asks for a Result only copies strings. :attr:`Result.numpy`, printed on request, goes back to
+a worker under the same limits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .limits import Limits
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -15,6 +23,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """A result's renderings, printed where it was computed."""
+
+    equations: tuple[str, ...]
+    caption: str
+    form: str | None
+    mathml: str
+    inside: str
+    """The maths, caption and verdicts in the block's output mode, as :meth:`Result.to_html` wraps them."""
+    unchecked: bool
+    """Whether the result is shown without its numerical proof (its wrapper is marked so)."""
+    claim_note: str
+    summary: str
+    """What ``repr()`` shows after the caption."""
+
+
+@dataclass(frozen=True)
 class Result:
     """A computed derivative. At concrete sizes ``matrix`` holds it entry by entry, in the block's
     layout (numerator: functions in rows); ``form`` holds it in matrix notation, as TeX, where it has
@@ -22,10 +47,32 @@ class Result:
     :meth:`at_sizes` writes it out at any sizes you choose."""
 
     derivation: Derivation
+    shown: Shown
+    limits: Limits
+
+    @classmethod
+    def made(cls, derivation: Derivation, limits: Limits) -> Result:
+        """The Result of ``derivation`` with its renderings, each at most ``limits.max_output_chars``
+        characters (a LimitError otherwise); called where the block is computed."""
+        from .render.displays import display_tex
+        from .render.equations import caption, form_tex
+        from .render.html import bounded_displays, check_output, maths_html, to_mathml
+
+        limit = limits.max_output_chars
+        shown_displays = bounded_displays(derivation, limit)
+        tex = [display_tex(display) for display in shown_displays]
+        mathml = check_output(to_mathml(derivation, shown_displays), limit)
+        inside = check_output(maths_html(derivation, shown_displays), limit)
+        form = form_tex(derivation)
+        summary = form if derivation.matrix is None else repr(derivation.matrix)
+        note = _claim_note(derivation)
+        check_output([form or "", summary or "", note], limit)
+        unchecked = derivation.proof.warning() is not None
+        shown = Shown(tuple(tex), caption(derivation), form, mathml, inside, unchecked, note, summary or "")
+        return cls(derivation, shown, limits)
 
     def __repr__(self) -> str:
-        shown = self.form if self.matrix is None else repr(self.matrix)
-        return f"<Result {self.caption}: {shown}>"
+        return f"<Result {self.caption}: {self.shown.summary}>"
 
     # -- what was computed ---------------------------------------------------------------------------
     @property
@@ -69,14 +116,7 @@ class Result:
     def claim_note(self) -> str:
         """Why: where a refuted claim differs from the derivative, and the slip it looks like (with the
         missing or extra term in TeX, where it names one)."""
-        verdict = self.derivation.verdict
-        if verdict is None:
-            return ""
-        if verdict.term is None:
-            return verdict.note
-        from .render.notation import printer
-
-        return f"{verdict.note} {printer(self.derivation).doprint(verdict.term)}"
+        return self.shown.claim_note
 
     @property
     def chain(self) -> Any:
@@ -91,9 +131,7 @@ class Result:
     @property
     def form(self) -> str | None:
         """The derivative in matrix notation (TeX, such as ``\\operatorname{diag}(\\mathbf{x})``), when it has one."""
-        from .render.equations import form_tex
-
-        return form_tex(self.derivation)
+        return self.shown.form
 
     @property
     def functions(self) -> tuple[sp.Expr, ...]:
@@ -144,9 +182,7 @@ class Result:
     @property
     def equations(self) -> tuple[str, ...]:
         """The result as display TeX equations, in the order a page shows them."""
-        from .render.equations import equations
-
-        return tuple(equations(self.derivation))
+        return self.shown.equations
 
     @property
     def tex(self) -> str:
@@ -156,22 +192,19 @@ class Result:
     @property
     def caption(self) -> str:
         """The caption a page shows under the maths, without the check mark (see :attr:`check`)."""
-        from .render.equations import caption
-
-        return caption(self.derivation)
+        return self.shown.caption
 
     @property
     def mathml(self) -> str:
         """The result as MathML Core ``<math display="block">`` elements."""
-        from .render.html import to_mathml
-
-        return to_mathml(self.derivation)
+        return self.shown.mathml
 
     def to_html(self, **attrs: Any) -> str:
-        """The result as the HTML a host puts in the page, in the block's output mode."""
-        from .render.html import render_html
+        """The result as the HTML a host puts in the page, in the block's output mode (``classes``,
+        ``id_value`` and ``attrs`` go on its ``<div class="jacobian">``)."""
+        from .render.html import wrap_html
 
-        return render_html(self.derivation, **attrs)
+        return wrap_html(self.shown.inside, **attrs, unchecked=self.shown.unchecked)
 
     @property
     def numpy(self) -> str:
@@ -196,11 +229,12 @@ class Result:
         the derivative in the block's layout, one array per part; its docstring says the shapes.
         mdjacobian writes the code and never runs it.
         """
-        from .render.code import TARGETS, code_source
+        from . import workers
+        from .render.code import TARGETS
 
         if library not in TARGETS:
             raise ValueError(f"no code printer for {library!r}: choose one of {', '.join(TARGETS)}")
-        return code_source(self.derivation, library)
+        return workers.run(f"{__name__}:code_here", (self.derivation, library, self.limits), self.limits)
 
     def at_sizes(self, **sizes: int) -> Any:
         """The derivative as shown, written out at concrete sizes, entry by entry (a SymPy matrix).
@@ -208,6 +242,8 @@ class Result:
         Entries are named as a block of that size names them: x1 … xn, W11 … For a block of
         concrete size, ``at_sizes()`` writes out the matrix form it shows, so it equals
         :attr:`matrix` when the form is right. Several parts are joined as the page joins them.
+        Unlike everything else here, it is computed in the calling process, at the sizes the caller
+        chose, without the block's limits.
         """
         from .calculus.instances import at_sizes
 
@@ -226,3 +262,24 @@ class Result:
 
         checked = " ✓ checked" if self.check.checked else f"\n\n**{unchecked_text(self.check.reason)}**"
         return "".join(f"$$\n{equation}\n$$\n\n" for equation in self.equations) + self.caption + checked + "\n"
+
+
+def code_here(derivation: Derivation, library: str, limits: Limits) -> str:
+    """:meth:`Result.code`'s work, done in a worker."""
+    from .render.code import code_source
+    from .render.html import check_output
+    from .render.size import check_printable
+
+    check_printable(derivation, limits.max_output_chars)
+    return check_output(code_source(derivation, library), limits.max_output_chars)
+
+
+def _claim_note(derivation: Derivation) -> str:
+    verdict = derivation.verdict
+    if verdict is None:
+        return ""
+    if verdict.term is None:
+        return verdict.note
+    from .render.notation import printer
+
+    return f"{verdict.note} {printer(derivation).doprint(verdict.term)}"

@@ -1,43 +1,52 @@
-"""Block work in worker processes that are killed at the time limit and capped in memory.
+"""Block work in worker processes, kept within the time limit, capped in memory, ended with their caller.
 
-A block's computation runs in a separate Python process (``python -m mdjacobian.workers``) that has
-SymPy loaded already. The caller waits for the answer until the block's wall-clock limit and then
-kills the worker, so no computation can outlast its limit, however deep in C it is, and no
-exception is ever delivered into SymPy. Each worker is capped in address space (``RLIMIT_AS``), so a
-block that builds something huge ends in a MemoryError inside the worker, or in the worker's death,
-and never takes the caller's memory. A worker that was killed or died is replaced by a fresh one at
-the next block, so nothing a block left behind reaches the next.
+A block's computation runs in a separate Python process (:mod:`mdjacobian.serving`) that has SymPy
+loaded already. The time limit counts the processor time the block uses: the worker's own timer
+ends it there, whatever it is doing, so a busy machine does not change a block's verdict. A worker
+that cannot get the processor at all is ended after :data:`~mdjacobian.serving.WALL_FACTOR` times
+the limit of waiting, by its own wall-clock timer and by the caller. Each worker is capped in
+address space (``RLIMIT_AS``), so a block that builds something huge ends in a MemoryError inside
+the worker, or in the worker's death, and never takes the caller's memory. A worker that was
+killed or died is replaced by a fresh one at the next block, so nothing a block left behind
+reaches the next.
+
+Workers never outlive their caller: they die with it (see :mod:`mdjacobian.serving`); a SIGTERM
+to the caller stops them before the caller ends; :func:`stop` ends them all at once, busy ones
+too, for a build that failed or was interrupted.
+
+A worker that dies without answering (killed from outside, out of memory, or unable to start) says
+nothing about the block: the block is tried once more in a fresh worker, and if that one dies too
+the error is a :class:`WorkerDied`, which caches do not keep.
 
 Workers are started on demand, at most one per concurrent caller up to :data:`DEFAULT_JOBS`, and
 reused: a single-threaded build uses one worker; a parallel build uses several, and threads that
 share the pool each get a worker of their own, so they never share SymPy's process-wide state.
 
 What a worker runs is named, not sent: a request holds the dotted name of a function in this
-package (say ``"mdjacobian.api:render_here"``) and its arguments. The block text is an argument,
+package (say ``"mdjacobian.api:html_here"``) and its arguments. The block text is an argument,
 never code.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib
 import os
 import pickle
+import queue
 import select
-import struct
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import BlockError, LimitError
 from .limits import Limits, run_with_time_limit
-
-T = TypeVar("T")
+from .serving import ANSWER_HEADER, PACKAGE, TIMED_OUT, WALL_FACTOR, answer_size, converted, encode_request, resolve
 
 DEFAULT_JOBS = max(1, os.cpu_count() or 1)
 """How many workers may run at once unless a host says otherwise: one per core."""
@@ -45,97 +54,65 @@ STARTUP_SECONDS = 120.0
 """How long a new worker may take to start Python and import SymPy before it counts as broken."""
 CAN_ISOLATE = os.name == "posix"
 """Worker processes need POSIX pipes that ``select`` can wait on; elsewhere blocks are computed in-process."""
-_HEADER = struct.Struct("!Q")
-_PACKAGE = __package__ or "mdjacobian"
 
-
-# -- what runs inside a worker (and in-process) -----------------------------------------------------
-
-
-def converted(work: Callable[[], T]) -> T:
-    """Run ``work``; anything it raises becomes a BlockError, which is what authors see."""
-    try:
-        return work()
-    except BlockError:
-        raise
-    except RecursionError:
-        raise BlockError("the expression is too deeply nested to compute", kind="computation") from None
-    except MemoryError:
-        raise LimitError("needed more memory than the limit allows", limit="max_memory_mb") from None
-    except Exception as exc:  # SymPy can fail in many ways; an author should see a message, not a traceback.
-        raise BlockError(f"could not compute this block ({type(exc).__name__}: {exc})", kind="computation") from None
-
-
-def _resolve(target: str) -> Callable[..., Any]:
-    """The function a request names; only this package's functions can be named."""
-    module, _, name = target.partition(":")
-    if not (module == _PACKAGE or module.startswith(_PACKAGE + ".")) or not name.isidentifier():
-        raise ValueError(f"not a function of {_PACKAGE}: {target!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def _send(stream: Any, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def _receive(stream: Any) -> Any:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    (size,) = _HEADER.unpack(header)
-    return pickle.loads(stream.read(size))
-
-
-def _cap_memory(megabytes: int) -> None:
-    if megabytes and os.name == "posix":
-        import resource
-
-        cap = megabytes * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-
-def serve(memory_mb: int) -> None:
-    """The worker's loop: answer requests on stdin, on stdout, until stdin closes."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; the worker ends with its input
-    requests = sys.stdin.buffer
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the answers
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
-    for module in ("sympy", f"{_PACKAGE}.calculus.engine", f"{_PACKAGE}.render.html", f"{_PACKAGE}.result"):
-        importlib.import_module(module)  # paid once per worker, never inside a block's time
-    # One small block, for what SymPy and the printers load on first use.
-    _resolve(f"{_PACKAGE}.api:html_here")("f(x, y) = sin(x) y\nat: x = 0, y = 1", {}, None, Limits(isolated=False), [], "")
-    _cap_memory(memory_mb)
-    _send(answers, ("ready", os.getpid()))
-    while (request := _receive(requests)) is not None:
-        target, args = request
-        try:
-            answer: tuple[str, Any] = ("ok", converted(lambda: _resolve(target)(*args)))
-        except BlockError as error:
-            answer = ("error", error)
-        try:
-            _send(answers, answer)
-        except MemoryError:
-            _send(answers, ("error", LimitError("needed more memory than the limit allows", limit="max_memory_mb")))
-        except Exception as exc:  # an answer that cannot be pickled is a bug, reported as one
-            _send(answers, ("error", BlockError(f"could not return this block's result ({type(exc).__name__})")))
-
-
-# -- the caller's side ------------------------------------------------------------------------------
+_resolve = resolve  # the name the rest of the package and its tests know
 
 
 class WorkerDied(BlockError):
-    """A worker ended without answering (killed by the system, out of memory, or crashed)."""
+    """A worker ended without answering: killed from outside, out of memory, crashed, or never started."""
+
+    @property
+    def lasting(self) -> bool:
+        return False  # the machine's doing, not the block's: the next build tries again
+
+
+class Stopped(WorkerDied):
+    """The block was computing when every worker was stopped (a build that failed or was interrupted)."""
+
+
+def timed_out(seconds: float, waited: float | None = None) -> LimitError:
+    """The error of a block past its time limit; ``waited`` when it was the wall-clock allowance that ran out."""
+    reason = f"took longer than the time limit of {seconds:g} s"
+    if waited is not None:
+        reason += f" (stopped after {waited:g} s of waiting: the machine gave it too little of the processor)"
+    return LimitError(reason, limit="timeout")
+
+
+class _Spawner:
+    """Starts worker processes from one thread that lives as long as this process.
+
+    On Linux a worker dies with the thread that started it (that is what ``PR_SET_PDEATHSIG``
+    watches), so workers must not be started by threads that end before the process, such as
+    those of a build's thread pool.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[Future[subprocess.Popen[bytes]], list[str], dict[str, Any]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def popen(self, command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="mdjacobian-spawner", daemon=True)
+                self._thread.start()
+        started: Future[subprocess.Popen[bytes]] = Future()
+        self._requests.put((started, command, options))
+        return started.result()
+
+    def _loop(self) -> None:
+        while True:
+            started, command, options = self._requests.get()
+            try:
+                started.set_result(subprocess.Popen(command, **options))
+            except BaseException as exc:  # handed to the caller, whatever it is
+                started.set_exception(exc)
 
 
 class _Worker:
     """One worker process and the pipes to it; used by one caller at a time."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, spawner: _Spawner) -> None:
         self.memory_mb = memory_mb
         env = dict(os.environ)
         # The worker imports this very copy of the package, wherever it was imported from.
@@ -145,43 +122,43 @@ class _Worker:
             self.log = tempfile.TemporaryFile()
         except OSError as exc:  # no file descriptor left, no temporary directory
             raise WorkerDied(f"could not start a worker process ({exc.strerror or exc})") from None
+        command = [sys.executable, "-m", f"{PACKAGE}.serving", str(memory_mb), str(os.getpid())]
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", f"{_PACKAGE}.workers", str(memory_mb)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self.log,
-                env=env,
-                close_fds=True,
-            )
+            self.process = spawner.popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env, close_fds=True)
         except OSError as exc:
             self.log.close()
             raise WorkerDied(f"could not start a worker process ({exc.strerror or exc})") from None
         answer = self._answer(time.monotonic() + STARTUP_SECONDS)
         if answer is None or answer[0] != "ready":
             self.kill()
+            words = self._last_words()
             self.log.close()
-            raise WorkerDied(f"could not start a worker process{self._last_words()}")
+            raise WorkerDied(f"could not start a worker process{words}")
 
     def call(self, target: str, args: tuple[Any, ...], seconds: float) -> Any:
-        """Run ``target(*args)`` in the worker; the worker is killed if it takes more than ``seconds``."""
+        """Run ``target(*args)`` in the worker, within ``seconds`` of its processor time (0: no limit)."""
         assert self.process.stdin is not None
         try:
-            _send(self.process.stdin, (target, args))
+            self.process.stdin.write(encode_request(target, args, seconds))
+            self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             self.kill()
             raise WorkerDied(f"the worker process stopped unexpectedly{self._last_words()}") from None
-        deadline = time.monotonic() + seconds if seconds and seconds > 0 else None
+        # The worker's own timers end it first; this is for a worker that cannot even do that.
+        waited = seconds * WALL_FACTOR + 1 if seconds and seconds > 0 else None
         try:
-            answer = self._answer(deadline)
+            answer = self._answer(None if waited is None else time.monotonic() + waited)
         except TimeoutError:
             self.kill()
-            raise LimitError(f"took longer than the time limit of {seconds:g} s", limit="timeout") from None
+            raise timed_out(seconds, waited) from None
         except BaseException:
             self.kill()  # interrupted (Ctrl-C): the answer still to come must not reach the next caller
             raise
         if answer is None:
             self.kill()
+            status = self.process.returncode
+            if status is not None and -status in TIMED_OUT:
+                raise timed_out(seconds, None if -status == signal.SIGPROF else seconds * WALL_FACTOR)
             raise WorkerDied(f"the computation stopped unexpectedly{self._last_words()}")
         status, value = answer
         if status == "error":
@@ -192,11 +169,10 @@ class _Worker:
         """The next message from the worker; None at end of file; TimeoutError past ``deadline``."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
-        header = self._read(fd, _HEADER.size, deadline)
+        header = self._read(fd, ANSWER_HEADER, deadline)
         if header is None:
             return None
-        (size,) = _HEADER.unpack(header)
-        data = self._read(fd, size, deadline)
+        data = self._read(fd, answer_size(header), deadline)
         return None if data is None else pickle.loads(data)
 
     @staticmethod
@@ -236,7 +212,15 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def signal_kill(self) -> None:
+        """Kill the process and nothing more: safe while another thread waits for its answer."""
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+
     def kill(self) -> None:
+        """Kill the process, collect its exit status and close the pipes."""
         if self.process.poll() is None:
             self.process.kill()
         try:
@@ -267,66 +251,110 @@ class Pool:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs or DEFAULT_JOBS
+        self.stopped = False
         self._idle: list[_Worker] = []
-        self._busy = 0
+        self._busy: set[_Worker] = set()
         self._condition = threading.Condition()
         self._pid = os.getpid()
+        self._spawner = _Spawner()
 
     def run(self, target: str, args: tuple[Any, ...], limits: Limits) -> Any:
-        """``target(*args)`` in a worker, under ``limits.timeout`` and ``limits.max_memory_mb``."""
-        worker = self._acquire(limits.max_memory_mb)
-        try:
-            value = worker.call(target, args, limits.timeout)
-        finally:
-            self._release(worker)
-        return value
+        """``target(*args)`` in a worker, under ``limits.timeout`` and ``limits.max_memory_mb``.
+
+        A worker that dies without answering is replaced and the call made once more: only a second
+        death of the same kind is the block's error.
+        """
+        for attempt in (1, 2):
+            try:
+                worker = self._acquire(limits.max_memory_mb)
+                try:
+                    return worker.call(target, args, limits.timeout)
+                finally:
+                    self._release(worker)
+            except WorkerDied as died:
+                if self.stopped:
+                    raise Stopped("the computation was stopped, with the build", kind="computation") from None
+                if attempt == 2:
+                    raise died.of("computation") from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _acquire(self, memory_mb: int) -> _Worker:
         with self._condition:
             while True:
+                if self.stopped:
+                    raise Stopped("the computation was stopped, with the build", kind="computation")
                 for dead in [worker for worker in self._idle if not worker.alive]:
                     self._idle.remove(dead)
                     dead.close()
                 for index, worker in enumerate(self._idle):
                     if worker.memory_mb == memory_mb:
-                        self._busy += 1
-                        return self._idle.pop(index)
-                if self._busy + len(self._idle) < self.jobs:
+                        worker = self._idle.pop(index)
+                        self._busy.add(worker)
+                        return worker
+                if len(self._busy) + len(self._idle) < self.jobs:
                     break
                 if self._idle:  # idle workers with another memory cap: one makes room
                     self._idle.pop(0).close()
                     break
                 self._condition.wait()
-            self._busy += 1
+            placeholder = _Starting()
+            self._busy.add(placeholder)  # counts against jobs while it starts
         try:
-            return _Worker(memory_mb)
+            worker = _Worker(memory_mb, self._spawner)
         except BaseException:
-            self._release(None)
+            self._release(placeholder)
             raise
-
-    def _release(self, worker: _Worker | None) -> None:
-        """Take back a worker after a call: kept when alive, cleaned up when it was killed or died."""
-        if worker is not None and not worker.alive:
-            worker.close()
-            worker = None
         with self._condition:
-            self._busy -= 1
-            if worker is not None:
-                self._idle.append(worker)
+            self._busy.discard(placeholder)
+            self._busy.add(worker)
+            if self.stopped:
+                worker.signal_kill()  # stopped while it started
+        return worker
+
+    def _release(self, worker: _Worker | _Starting) -> None:
+        """Take back a worker after a call: kept when alive, cleaned up when it was killed or died."""
+        keep = isinstance(worker, _Worker) and worker.alive and not self.stopped
+        if isinstance(worker, _Worker) and not keep:
+            worker.close()
+        with self._condition:
+            self._busy.discard(worker)
+            if keep:
+                self._idle.append(worker)  # type: ignore[arg-type]
             self._condition.notify()
 
     def close(self) -> None:
-        """Stop every idle worker (busy ones stop when their caller releases them and the pool is gone)."""
+        """Stop the idle workers; busy ones stay with their callers (:meth:`stop` ends them too)."""
         with self._condition:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.close()
 
+    def stop(self) -> None:
+        """Kill every worker now, busy ones too: their callers get :class:`Stopped`, and so does any later call."""
+        with self._condition:
+            self.stopped = True
+            idle, self._idle = self._idle, []
+            busy = [worker for worker in self._busy if isinstance(worker, _Worker)]
+            self._condition.notify_all()
+        for worker in busy:
+            worker.signal_kill()  # its caller notices, and cleans up
+        for worker in idle:
+            worker.close()
+
+    def pids(self) -> list[int]:
+        """The process ids of the workers, idle and busy (read without the lock: for a signal handler)."""
+        return [worker.process.pid for worker in [*self._idle, *self._busy] if isinstance(worker, _Worker)]
+
+
+class _Starting:
+    """A worker being started: it counts against the pool's jobs but has no process yet."""
+
 
 _pool: Pool | None = None
+_jobs: int | None = None
 _pool_lock = threading.Lock()
 _in_process = threading.RLock()
-"""Serialises in-process block work: SymPy's cache and settings are shared by every thread."""
+"""Serialises in-process block work (systems without worker processes): SymPy's state is shared by every thread."""
 
 
 def pool() -> Pool:
@@ -334,36 +362,73 @@ def pool() -> Pool:
     global _pool
     with _pool_lock:
         if _pool is None or _pool._pid != os.getpid():
-            _pool = Pool()
+            _pool = Pool(_jobs)
+            _stop_on_sigterm()
         return _pool
 
 
 def set_jobs(jobs: int) -> None:
     """How many workers may run at once in this process (``jobs:`` in the MkDocs plugin)."""
+    global _jobs
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
+    _jobs = jobs
     pool().jobs = jobs
 
 
-def run(target: str, args: tuple[Any, ...], limits: Limits) -> Any:
-    """Run ``target(*args)`` under ``limits``: in a worker, or here when ``limits.isolated`` is off.
+def stop() -> None:
+    """Stop every worker of this process at once, busy ones too (a build that failed or was interrupted).
 
-    In a worker the time and memory limits are enforced by the operating system. Here, the time
-    limit is a watchdog that stops Python code but not a long C call; blocks computed here never
-    run at the same time, since SymPy's state is shared by the threads of a process.
+    Blocks still computing end in :class:`Stopped`; the next block starts a new pool.
     """
-    if limits.isolated and CAN_ISOLATE:
+    global _pool
+    with _pool_lock:
+        stopping, _pool = _pool, None
+    if stopping is not None and stopping._pid == os.getpid():
+        stopping.stop()
+
+
+def run(target: str, args: tuple[Any, ...], limits: Limits) -> Any:
+    """Run ``target(*args)`` under ``limits``, in a worker process.
+
+    On a system without POSIX processes the block is computed here instead, where the time limit
+    is a watchdog that stops Python code but not a long C call, and the memory cap does not apply;
+    blocks computed here never run at the same time, since SymPy's state is shared by the threads
+    of a process.
+    """
+    if CAN_ISOLATE:
         return pool().run(target, args, limits)
-    function = _resolve(target)
+    function = resolve(target)
     with _in_process:
         return converted(lambda: run_with_time_limit(lambda: function(*args), limits.timeout))
+
+
+def _stop_on_sigterm() -> None:
+    """Kill the workers before this process ends on SIGTERM, when nothing else handles the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return  # the application handles SIGTERM its own way
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+        pass
+
+
+def _on_sigterm(number: int, frame: object) -> None:
+    # No locks here: the signal may have arrived while this very thread held one.
+    found = _pool
+    for pid in found.pids() if found is not None and found._pid == os.getpid() else []:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)  # end as SIGTERM ends a process, now that the workers are gone
 
 
 @atexit.register
 def _shutdown() -> None:
     if _pool is not None and _pool._pid == os.getpid():
-        _pool.close()
+        _pool.stop()
 
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

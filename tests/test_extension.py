@@ -11,6 +11,8 @@ from pymdownx.superfences import SuperFencesException
 
 import mdjacobian
 
+from .heavy import SLOW
+
 WALKTHROUGH = """\
 ```jacobian
 f(x, y) = 3x^2 y
@@ -148,11 +150,8 @@ def test_fail_fast_stops_the_build():
 
 
 def test_timeout_from_config_reaches_the_block():
-    # Nested abs makes SymPy work for minutes; the configured limit must stop it.
-    slow = "x - y"
-    for _ in range(8):
-        slow = f"abs({slow}) - y"
-    html = render(f"```jacobian\nf(x, y) = {slow}\n```\n", configs={"mdjacobian": {"timeout": 0.3}})
+    # SLOW keeps SymPy comparing polynomials pair by pair for minutes; the configured limit must stop it.
+    html = render(f"```jacobian\n{SLOW}\n```\n", configs={"mdjacobian": {"timeout": 0.3}})
     assert "took longer than the time limit of 0.3 s" in html
 
 

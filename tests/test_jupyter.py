@@ -15,6 +15,7 @@ import pytest
 import mdjacobian
 from mdjacobian.hosts.jupyter import magic_options
 
+from .heavy import BIG_OUTPUT
 from .needs import INSTALL, need_command, need_modules
 from .snippets import snippet
 
@@ -102,7 +103,8 @@ def notebook(*cells: str):
 
 @pytest.fixture(scope="module")
 def executed():
-    """The page's two cells, a bad block, a bad magic line and a Result from Python, run in a kernel."""
+    """The page's two cells, a bad block, a bad magic line, a Result from Python and a block whose
+    output would be huge, run in a kernel."""
     need_modules("nbclient", "nbformat", "ipykernel")
     from nbclient import NotebookClient
 
@@ -112,6 +114,7 @@ def executed():
         BAD_CELL,
         "%%jacobian --layout sideways\nf = x",
         "import mdjacobian\nmdjacobian.evaluate('f(x, y) = 3x^2 y', output='tex')",
+        f"%%jacobian\n{BIG_OUTPUT}",
     )
     # allow_errors=False: a cell that raised would fail here with its traceback.
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False).execute()
@@ -161,6 +164,14 @@ def test_result_from_python_displays_in_its_output_mode(executed):
     (output,) = executed[4]
     assert '<span class="arithmatex">' in output.data["text/html"]
     assert "$$" in output.data["text/latex"]
+
+
+def test_a_block_whose_output_would_be_huge_is_refused_in_the_kernel(executed):
+    """The maths is printed where the block is computed, under its limits, never in the kernel."""
+    (output,) = executed[5]
+    assert output.output_type == "display_data"
+    assert "the block's output would be more than 1000000 characters" in output.data["text/plain"]
+    assert '<div class="jacobian-error" role="alert">' in output.data["text/html"]
 
 
 # -- mkdocs-jupyter ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 
 import mdjacobian
 from mdjacobian.hosts import pandoc as pandoc_filter
+from mdjacobian.serving import WALL_FACTOR
 
+from .heavy import BIG_OUTPUT
 from .needs import BIN, need, need_command
 from .snippets import snippet
 
@@ -207,3 +210,15 @@ def test_old_or_unknown_json_is_refused(monkeypatch, capsys, document):
     status, out, err = filter_in_process(monkeypatch, capsys, document)
     assert status == 1 and out == ""
     assert "mdjacobian-pandoc: needs pandoc 2.0 or newer" in err
+
+
+def test_a_block_whose_output_would_be_huge_is_refused_within_its_limit(tmp_path):
+    """The maths is printed where the block is computed, under its limits, never in the filter."""
+    (tmp_path / "big.md").write_text(f"```jacobian\n{BIG_OUTPUT}\n```\n\nAfter the block.\n", encoding="utf-8")
+    start = time.monotonic()
+    done = run_pandoc("--filter", "mdjacobian-pandoc", "big.md", "-t", "html", cwd=tmp_path)
+    elapsed = time.monotonic() - start
+    assert done.returncode == 0, done.stderr
+    assert "the block's output would be more than 1000000 characters" in done.stderr
+    assert "After the block." in done.stdout and len(done.stdout) < 100_000
+    assert elapsed < 10 * WALL_FACTOR + 60  # the block's allowance, and pandoc's own start

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from mdjacobian.serving import WALL_FACTOR
+
+from .heavy import BIG_OUTPUT
 from .needs import INSTALL, need_command, need_modules
 from .snippets import snippet
 
@@ -390,3 +394,18 @@ def test_directive_options_are_read_in_linear_time(value):
             pass
 
     assert_linear(read, lambda size: " ".join(f"k{i}={value}" for i in range(size)), 200)
+
+
+def test_a_block_whose_output_would_be_huge_is_refused_within_its_limit(tmp_path):
+    """The maths is printed where the block is computed, under its limits, never in sphinx-build."""
+    body = "\n".join(f"   {line}" for line in BIG_OUTPUT.splitlines())
+    source = project(tmp_path, snippet("conf.py"), {"big.rst": f"Big\n===\n\n.. jacobian::\n\n{body}\n\nAfter the block.\n"})
+    start = time.monotonic()
+    done = sphinx_build(source, tmp_path / "html")
+    elapsed = time.monotonic() - start
+    assert done.returncode != 0  # -W: the refusal is a warning
+    assert "jacobian block: the block's output would be more than 1000000 characters" in done.stderr, done.stderr
+    page = (tmp_path / "html" / "big.html").read_text(encoding="utf-8")
+    assert '<div class="jacobian-error" role="alert">' in page and "After the block." in page
+    assert len(page) < 100_000
+    assert elapsed < 10 * WALL_FACTOR + 60  # the block's allowance, and Sphinx's own start

@@ -16,7 +16,7 @@ from ..limits import TIMEOUT_RANGE, Limits, check_timeout
 from ..options import CHOICES, split_top_level
 
 if TYPE_CHECKING:
-    from ..result import Result
+    from ..calculus.engine import Derivation
 
 FORMATS = ("text", "tex", "mathml", "sympy", "numpy", "jax", "torch")
 
@@ -68,27 +68,37 @@ UNCHECKED_STATUS = 3
 
 def checked_output(source: str, options: dict[str, str], limits: Limits, form: str) -> str:
     """:func:`formatted`, and the warning of a result left unchecked, as one JSON text (what the cache keeps)."""
-    from ..result import Result
+    derivation = derive(source, options, None, limits)
+    warning = derivation.proof.warning() or derivation.claim_warning()
+    shown = formatted(derivation, form, limits.max_output_chars)
+    return json.dumps([shown, None if warning is None else str(warning)], ensure_ascii=False)
 
-    result = Result(derive(source, options, None, limits))
-    warning = result.warning
-    return json.dumps([formatted(result, form), None if warning is None else str(warning)], ensure_ascii=False)
 
+def formatted(derivation: Derivation, form: str, limit: int) -> str:
+    """The computed block written in ``form``, at most ``limit`` characters (a LimitError otherwise)."""
+    from ..render.displays import display_tex
+    from ..render.html import bounded_displays, check_output, to_mathml
 
-def formatted(result: Result, form: str) -> str:
-    """The computed block written in ``form``."""
-    if form == "tex":
-        return result.tex
-    if form == "mathml":
-        return result.mathml
+    if form in ("tex", "mathml"):
+        shown = bounded_displays(derivation, limit)
+        if form == "tex":
+            return check_output("\n".join(display_tex(display) for display in shown), limit)
+        return check_output(to_mathml(derivation, shown), limit)
+    from ..render.size import check_printable
+
+    check_printable(derivation, limit)
     if form in ("numpy", "jax", "torch"):
-        return result.code(form)
+        from ..render.code import code_source
+
+        return check_output(code_source(derivation, form), limit)
     if form == "sympy":
-        shown = result.matrix if result.matrix is not None else result.at_sizes(**dict.fromkeys(result.block.sizes, 3))
-        return repr(shown if result.value is None else (shown, result.value))
+        from ..calculus.instances import at_sizes
+
+        shown = derivation.matrix if derivation.matrix is not None else at_sizes(derivation, dict.fromkeys(derivation.block.sizes, 3))
+        return check_output(repr(shown if derivation.value is None else (shown, derivation.value)), limit)
     from ..render.text import to_text
 
-    return to_text(result.derivation)
+    return check_output(to_text(derivation), limit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -187,10 +187,15 @@ def save_index() -> bool:
 
 
 def cancel() -> None:
-    """Stop the background computations of every prefill: the blocks already running finish, the
-    others are not started (a build that failed, or was interrupted, needs none of them)."""
+    """Stop the background computations of every prefill at once: the blocks not started are
+    dropped and the workers computing the others are stopped (a build that failed, or was
+    interrupted, needs none of them; what a stopped block gives is not stored)."""
     with _lock:
         running, _running[:] = list(_running), []
     for executor, cache in running:
         executor.shutdown(wait=False, cancel_futures=True)
         cache.forget_pending()
+    if running:
+        from .. import workers
+
+        workers.stop()

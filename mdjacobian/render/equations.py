@@ -42,10 +42,9 @@ def _form_tex(d: Derivation, parts: tuple[Part, ...]) -> str | None:
 
 def form_tex(d: Derivation) -> str | None:
     """The block's result in matrix notation as TeX (what ``Result.form`` holds)."""
-    if d.symbolic:
-        if len(d.parts) == 1:
-            return printer(d).doprint(d.parts[0].form)  # type: ignore[arg-type]
-        return _form_tex(d, d.parts)
+    if d.symbolic and len(d.parts) == 1:
+        form = d.parts[0].form
+        return None if form is None else printer(d).doprint(form)  # written out entry by entry when it has none
     return _form_tex(d, d.parts)
 
 

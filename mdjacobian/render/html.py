@@ -12,7 +12,8 @@ The whole result's TeX, as :attr:`Result.tex` holds it, is on the maths for the 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from .breaks import Run, standalone
 from .displays import Chunk, Display, chunks, display_tex
@@ -21,6 +22,7 @@ from .errorbox import attributes as _attributes
 from .errorbox import render_unchecked
 from .mathml import piece_mathml, tex_to_mathml
 from .notation import printer
+from .size import check_printable
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation
@@ -34,6 +36,8 @@ letters differ a little more)."""
 MATHJAX_X_HEIGHT = 0.442
 """The x-height, in em, of the TeX font MathJax draws with, which it scales to the text's x-height."""
 
+T = TypeVar("T", str, Sequence[str])
+
 
 def check_mark(d: Derivation) -> str:
     """The caption's ``✓ checked`` mark; nothing for a result left unchecked, which gets its own badge."""
@@ -45,9 +49,10 @@ def check_mark(d: Derivation) -> str:
     return f' <span class="jacobian-check jacobian-check-passed" title="{html.escape(str(proof))}">{html.escape(label)}</span>'
 
 
-def to_mathml(d: Derivation) -> str:
-    """The result as MathML Core, one ``<math display="block">`` per equation (long ones in aligned rows)."""
-    return "\n".join(tex_to_mathml(display_tex(display)) for display in displays(d))
+def to_mathml(d: Derivation, shown: Sequence[Display] | None = None) -> str:
+    """The result as MathML Core, one ``<math display="block">`` per equation (long ones in aligned rows);
+    of ``shown``, the displays already made, when they are."""
+    return "\n".join(tex_to_mathml(display_tex(display)) for display in (displays(d) if shown is None else shown))
 
 
 def _piece(tex: str, output: str) -> str:
@@ -107,22 +112,47 @@ def render_html(
     d: Derivation, classes: list[str] | None = None, id_value: str = "", attrs: dict[str, str] | None = None
 ) -> str:
     """The wrapper ``<div class="jacobian">`` holding the maths and the shape caption."""
-    shown = displays(d)
+    return wrap_html(maths_html(d), classes, id_value, attrs, unchecked=d.proof.warning() is not None)
+
+
+def maths_html(d: Derivation, shown: Sequence[Display] | None = None) -> str:
+    """What the wrapper holds: the maths in the block's output mode, the caption, and the verdicts.
+
+    ``shown`` is the displays already made, when they are.
+    """
+    shown = displays(d) if shown is None else list(shown)
     output = d.block.options.output
     maths = "\n".join(_equation(display, output) for display in shown)
     tex = "\n".join(display_tex(display) for display in shown)
     warning = d.proof.warning()
-    unchecked = ["jacobian-unchecked"] if warning is not None else []
     badge = f"\n{render_unchecked(warning)}" if warning is not None else ""
-    wrapper = _attributes(["jacobian", *unchecked, *(classes or [])], id_value, attrs)
     lines = [html.escape(line) for line in caption_lines(d)]
     lines[-1] += check_mark(d)
     return (
-        f"<div{wrapper}>\n"
         f'<div class="jacobian-maths" data-tex="{html.escape(tex)}">'
         f'<div class="jacobian-display"{_left_column(shown, output)}>\n{maths}\n</div></div>\n'
-        f'<p class="jacobian-shape">{"<br>".join(lines)}</p>{badge}\n{claim_html(d)}</div>'
+        f'<p class="jacobian-shape">{"<br>".join(lines)}</p>{badge}\n{claim_html(d)}'
     )
+
+
+def wrap_html(
+    inside: str,
+    classes: list[str] | None = None,
+    id_value: str = "",
+    attrs: dict[str, str] | None = None,
+    unchecked: bool = False,
+) -> str:
+    """``inside`` (from :func:`maths_html`) in the block's ``<div class="jacobian">``, marked when unchecked."""
+    marked = ["jacobian-unchecked"] if unchecked else []
+    return f"<div{_attributes(['jacobian', *marked, *(classes or [])], id_value, attrs)}>\n{inside}</div>"
+
+
+def bounded_displays(d: Derivation, limit: int) -> list[Display]:
+    """The display equations, refused with a LimitError once printing them passes ``limit`` characters."""
+    check_printable(d, limit)
+    shown = displays(d)
+    check_output([display_tex(display) for display in shown], limit)
+    return shown
 
 
 def claim_html(d: Derivation) -> str:
@@ -149,13 +179,14 @@ def claim_html(d: Derivation) -> str:
     )
 
 
-def check_output(page: str, limit: int) -> str:
-    """``page``, when it is at most ``limit`` characters; a LimitError otherwise."""
+def check_output(page: T, limit: int) -> T:
+    """``page`` (text, or several texts), when it is at most ``limit`` characters; a LimitError otherwise."""
     from ..errors import LimitError
 
-    if len(page) > limit:
+    size = len(page) if isinstance(page, str) else sum(map(len, page))
+    if size > limit:
         raise LimitError(
-            f"the block's output would be {len(page)} characters (limit {limit}); show less of it, "
+            f"the block's output would be {size} characters (limit {limit}); show less of it, "
             "for instance a point with 'at:' or smaller numbers",
             limit="max_output_chars",
         )

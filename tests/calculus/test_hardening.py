@@ -8,8 +8,7 @@ import sympy as sp
 import mdjacobian
 from mdjacobian.errors import BlockError
 
-HERE = mdjacobian.Limits(isolated=False)
-"""Planted mistakes live in this process, so the blocks that must catch them are computed here too."""
+from ..inprocess import evaluate_here  # planted mistakes live in this process: the blocks that must catch them are computed here too
 
 # -- constants with no real value are rejected where they are written ---------------------------------
 
@@ -113,7 +112,7 @@ def test_a_wrong_value_at_the_point_is_rejected(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(guard, "substitute", off)
     with pytest.raises(BlockError, match="numerical check failed: the Jacobian at x = 1/2"):
-        mdjacobian.evaluate("f(x) = sin(x) + x^3\nat: x = 1/2", limits=HERE)
+        evaluate_here("f(x) = sin(x) + x^3\nat: x = 1/2")
 
 
 def test_the_value_at_a_point_of_a_steep_or_huge_function_passes() -> None:
@@ -206,7 +205,7 @@ def test_a_wrong_derivative_fails_the_check(monkeypatch: pytest.MonkeyPatch, sou
 
     monkeypatch.setattr(engine, "_entries", spoiled)
     with pytest.raises(BlockError, match="numerical check failed"):
-        mdjacobian.evaluate(source, limits=HERE)
+        evaluate_here(source)
 
 
 def test_a_point_outside_the_domain_is_skipped() -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from mdjacobian import BlockError, Limits, evaluate
+from mdjacobian import BlockError, evaluate
 from mdjacobian.calculus import algebra as al
 from mdjacobian.calculus import chain as chain_module
 from mdjacobian.calculus import engine
 from mdjacobian.calculus.proof import Mismatch, Prover
 
-HERE = Limits(isolated=False)
-"""Planted rules live in this process, so the blocks that must catch them are computed here too."""
+from ..inprocess import evaluate_here  # planted rules live in this process: the blocks that must catch them are computed here too
 
 
 def test_correct_results_are_checked():
@@ -51,7 +50,7 @@ def test_a_planted_wrong_matrix_form_is_caught(monkeypatch, source, wrong):
     right = engine.matrix_derivative
     monkeypatch.setattr(engine, "matrix_derivative", lambda *args: wrong(right(*args)))
     with pytest.raises(Mismatch, match="numerical check failed: ∂/∂\\w+ in matrix notation disagrees"):
-        evaluate(source, limits=HERE)
+        evaluate_here(source)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +67,7 @@ def test_a_planted_wrong_component_is_caught(monkeypatch, wrong):
     right = engine.diff
     monkeypatch.setattr(engine, "diff", lambda expr, variable: wrong(right(expr, variable)))
     with pytest.raises(Mismatch, match="in components disagrees with central differences of the function"):
-        evaluate("f(x, y) = x^3 y + exp(x)", limits=HERE)
+        evaluate_here("f(x, y) = x^3 y + exp(x)")
 
 
 STEEP = "y1(x1, x2, x3) = 4 x1^2 x2 + sin(21 x3)\ny2(x1, x2, x3) = exp(x1 x2) - 30 x3^3\ny3(x1, x2, x3) = ln(1 + x1^2) + 4 x2 x3"
@@ -87,12 +86,12 @@ def test_a_small_error_is_caught_where_a_smaller_step_decides(monkeypatch, wrong
         return real_estimate(self, claim, values, sizes, u, w, level, *rest)
 
     monkeypatch.setattr(Prover, "_estimate", estimate)
-    assert evaluate(STEEP, limits=HERE).check.checked
+    assert evaluate_here(STEEP).check.checked
     assert 1 in levels  # the right answer needed the smaller step, in floats
     right = engine.diff
     monkeypatch.setattr(engine, "diff", lambda expr, variable: wrong(right(expr, variable)))
     with pytest.raises(Mismatch, match="in components disagrees with central differences of the function"):
-        evaluate(STEEP, limits=HERE)
+        evaluate_here(STEEP)
 
 
 def test_a_planted_wrong_chain_factor_is_caught(monkeypatch):
@@ -106,7 +105,7 @@ def test_a_planted_wrong_chain_factor_is_caught(monkeypatch):
 
     monkeypatch.setattr(chain_module, "matrix_derivative", wrong)
     with pytest.raises(Mismatch, match="the factor|the chain.s product"):
-        evaluate("x in R^n\nW in R^(m x n)\nz = W x\nL = norm(z)^2\nwrt: x\nshow: chain", limits=HERE)
+        evaluate_here("x in R^n\nW in R^(m x n)\nz = W x\nL = norm(z)^2\nwrt: x\nshow: chain")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import re
 import mpmath
 import pytest
 
-from mdjacobian import BlockError, Limits, evaluate
+from mdjacobian import BlockError, evaluate
 from mdjacobian.calculus import algebra as al
 from mdjacobian.calculus import engine
 from mdjacobian.calculus import nodes as n
@@ -21,7 +21,7 @@ from mdjacobian.calculus.needs import Needs, SizeBound, needs_of, rank_bound
 from mdjacobian.calculus.proof import Mismatch, Prover
 from mdjacobian.calculus.sampling import shift_term, size_assignments
 
-HERE = Limits(isolated=False)
+from ..inprocess import evaluate_here  # spies and planted rules live in this process: the blocks are computed here too
 
 TALL = "X in R^(N x d)\ny in R^N\nf = inv(X^T X) X^T y\nwrt: y"
 """Least squares: XᵀX is singular for every X when N < d, as random sizes often make it."""
@@ -66,7 +66,7 @@ def test_a_block_outside_random_sizes_and_points_is_proven(source):
 
 def test_sizes_make_the_gram_matrix_invertible(monkeypatch):
     used = points_used(monkeypatch)
-    result = evaluate(TALL, limits=HERE)
+    result = evaluate_here(TALL)
     sizes = [dict(s) for s in result.check.sizes]
     assert len(sizes) == 3 and all(s["N"] > s["d"] >= 5 for s in sizes)
     assert len({(s["N"], s["d"]) for s in sizes}) == 3
@@ -75,7 +75,7 @@ def test_sizes_make_the_gram_matrix_invertible(monkeypatch):
 
 def test_barrier_points_are_inside_the_domain_and_spread(monkeypatch):
     used = points_used(monkeypatch)
-    assert evaluate(BARRIER, limits=HERE).check.checked
+    assert evaluate_here(BARRIER).check.checked
     for sizes, values in used:
         a, b, x = values["A"], values["b"], values["x"]
         slack = [b.data[i] - sum(a.at(i, j) * x.data[j] for j in range(sizes["n"])) for i in range(sizes["m"])]
@@ -90,12 +90,12 @@ def test_a_planted_wrong_form_is_still_caught(monkeypatch, source, wrong):
     right = engine.matrix_derivative
     monkeypatch.setattr(engine, "matrix_derivative", lambda *args: wrong(right(*args)))
     with pytest.raises(Mismatch, match="in matrix notation disagrees"):
-        evaluate(source, limits=HERE)
+        evaluate_here(source)
 
 
 def test_logdet_draws_have_a_positive_determinant_and_both_signs(monkeypatch):
     used = points_used(monkeypatch)
-    assert evaluate("A in R^(n x n)\nf = logdet(A)\nwrt: A", limits=HERE).check.checked
+    assert evaluate_here("A in R^(n x n)\nf = logdet(A)\nwrt: A").check.checked
     for _, values in used:
         a = values["A"]
         assert mpmath.det(mpmath.matrix([a.data[i * a.cols : (i + 1) * a.cols] for i in range(a.rows)])) > 0
@@ -107,13 +107,13 @@ def test_logdet_draws_have_a_positive_determinant_and_both_signs(monkeypatch):
 
 def test_a_positive_fact_confines_the_points(monkeypatch):
     used = points_used(monkeypatch)
-    result = evaluate("x in R^n\nf = sum(abs(x - 1))\nwrt: x\nassume: x > 0", limits=HERE)
+    result = evaluate_here("x in R^n\nf = sum(abs(x - 1))\nwrt: x\nassume: x > 0")
     assert result.check.checked and result.caption.endswith(", assuming x > 0")
     assert used and all(v > 0 for _, values in used for v in values["x"].data)
 
 
 def test_size_facts_are_kept_in_every_assignment():
-    result = evaluate("W in R^(m x n)\nx in R^n\nf = norm(W x)^2\nwrt: W\nassume: m > n, n >= 7", limits=HERE)
+    result = evaluate_here("W in R^(m x n)\nx in R^n\nf = norm(W x)^2\nwrt: W\nassume: m > n, n >= 7")
     sizes = [dict(s) for s in result.check.sizes]
     assert all(s["m"] > s["n"] >= 7 for s in sizes), sizes
 
@@ -121,7 +121,7 @@ def test_size_facts_are_kept_in_every_assignment():
 def test_a_positive_definite_fact_draws_symmetric_positive_definite_matrices(monkeypatch):
     used = points_used(monkeypatch)
     source = "S in R^(n x n)\nx in R^n\nf = x^T inv(S) x + logdet(S)\nwrt: S\nassume: S positive definite"
-    assert evaluate(source, limits=HERE).check.checked
+    assert evaluate_here(source).check.checked
     for _, values in used:
         s = values["S"]
         m = mpmath.matrix([s.data[i * s.cols:(i + 1) * s.cols] for i in range(s.rows)])
@@ -203,7 +203,7 @@ def test_needs_merge_keeps_both():
 
 def test_a_symmetric_matrix_under_logdet_is_drawn_symmetric_with_a_positive_determinant(monkeypatch):
     used = points_used(monkeypatch)
-    assert evaluate("S in Sym(n)\nx in R^n\nf = logdet(S) + x^T inv(S) x\nwrt: S", limits=HERE).check.checked
+    assert evaluate_here("S in Sym(n)\nx in R^n\nf = logdet(S) + x^T inv(S) x\nwrt: S").check.checked
     assert used
     for _, values in used:
         s = values["S"]
