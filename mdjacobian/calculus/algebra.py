@@ -742,8 +742,8 @@ def commutation(m: Dim, n: Dim) -> Node:
 def vec(a: Node) -> Node:
     if a.cols.is_one:
         return a
-    if isinstance(a, Zero):
-        return Zero((a.rows * a.cols, ONE))
+    if isinstance(a, (Zero, Ones)):
+        return type(a)((a.rows * a.cols, ONE))
     if isinstance(a, Mul) and len(a.matrices) == 2 and a.matrices[0].is_column and a.matrices[1].is_row:
         # vec(u vᵀ) = v ⊗ u
         scalar, _ = matrix_part(a)

@@ -319,25 +319,51 @@ class Engine:
         if chain is not None:
             claims.extend(self.chain_claims(function, chain))
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
-        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint())
-        return prover.run()
+        proof = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint()).run()
+        if not proof.checked and chain is not None:
+            self._chain_applies(claims, free, proof)
+        return proof
+
+    def _chain_applies(self, claims: list[Claim], free: list[n.Var], proof: Proof) -> None:
+        """Where only the chain's factors, at the intermediates' values, left no point to check, the
+        chain rule does not apply: a factor has no value where the intermediates take theirs."""
+        (values,) = [c.derivative for c in claims if c.label == CHAIN_AT_VALUES]
+        if not values.undefined:
+            return
+        rest = [c for c in claims if c.label != CHAIN_AT_VALUES]
+        if not Prover(rest, free, self.model.sizes, _seed(self.block), constrain=self._constraint()).run().checked:
+            return
+        factor = next(iter(values.undefined))
+        raise self.block.locate(
+            BlockError(
+                f"show: chain does not apply here: the factor {factor} has no value where the intermediates "
+                "take the values their lines give them (at every point tried); show the result without the chain"
+            ),
+            "show",
+        )
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
-        from .chain import product, product_components
+        from .chain import AtValues, product, product_components
 
         claims = []
         for term in chain.terms:
             for f in term:
                 label = f"the factor ∂{f.top}/∂{f.bottom}"
                 matrix_var = any(v.is_matrix for v in f.variables)
-                layout = "vec" if matrix_var and not f.expr.is_scalar else "numerator"
+                layout = "vec" if matrix_var else "numerator"  # every factor is read under vec
                 if f.form is not None and not (matrix_var and len(f.variables) > 1):
                     claims.append(Claim(label, f.expr, f.variables, f.form, layout))
                 if f.components is not None:
                     claims.append(Claim(label, f.expr, f.variables, _entries(_as_matrix(f.components)), layout))
         wrt = tuple(self.model.wrt)
         layout = "vec" if any(v.is_matrix for v in wrt) else "numerator"
+        function = al.vec(function)  # the chain multiplies out to the Jacobian of vec(F) for a matrix F
+        values = AtValues(
+            tuple(tuple(self._factor_value(f) for f in term) for term in chain.terms),
+            tuple(tuple(f"∂{f.top}/∂{f.bottom}" for f in term) for term in chain.terms),
+        )
+        claims.append(Claim(CHAIN_AT_VALUES, function, wrt, values, layout, definitions=self.model.definitions))
         total = product(chain)
         if total is not None:
             claims.append(Claim("the chain's product", function, wrt, total, layout, definitions=self.model.definitions))
@@ -353,6 +379,14 @@ class Engine:
                 )
             )
         return claims
+
+    def _factor_value(self, f: Any) -> Any:
+        """A chain factor's value where the intermediates take their defined values (see AtValues)."""
+        if f.form is not None:
+            form = f.form
+            return lambda point, numbers, compiler: compiler(form)(point, numbers, [], {})
+        entries = self._with_intermediates(_entries(_as_matrix(f.components)))
+        return lambda point, numbers, compiler: entries(point, numbers)
 
     def _with_intermediates(self, value):  # noqa: ANN001, ANN202
         """A component claim in the intermediates' names, evaluated where they take their defined values."""
@@ -408,6 +442,9 @@ class Engine:
             name, target = self._fact(left, right)
             node = replace(node, al.total(self.model.symbols[name]), al.number(target))
         return node
+
+
+CHAIN_AT_VALUES = "the chain's product of its factors' values, where the intermediates take theirs"
 
 
 def _with_components(part: Part, matrix: sp.ImmutableMatrix, layout: str) -> Part:

@@ -161,6 +161,8 @@ def _caption(d: Derivation) -> str:
     pieces = []
     for part in d.parts:
         label = LABELS[part.kind].format(var=part.variable)
+        if part.kind == "vec" and d.model.symbols[part.variable].cols.is_one:  # a matrix function of a vector
+            label = f"Jacobian under the vec convention (rows follow vec({part.outputs[0]}))"
         if part.kind == "matrix" and _symmetric(d, part):
             label = f"symmetric gradient (df = tr(Gᵀ d{part.variable}) for every symmetric d{part.variable})"
         shape = part.shape

@@ -78,8 +78,13 @@ def left_side(d: Derivation, kind: str, outputs: tuple[str, ...], variables: lis
         lhs = rf"\nabla_{{{bottom}}} {top}"
     elif kind == "gradient":
         lhs = rf"\nabla {top}"
-    elif kind == "vec":
-        lhs = rf"\frac{{\partial {top}}}{{\partial \operatorname{{vec}}({bottom})}}"
+    elif kind == "vec":  # vec of whichever of the two is a matrix
+        symbols = d.model.symbols
+        if len(outputs) == 1 and not symbols[outputs[0]].cols.is_one:
+            top = rf"\operatorname{{vec}}({top})"
+        if len(variables) == 1 and not symbols[variables[0]].cols.is_one:
+            bottom = rf"\operatorname{{vec}}({bottom})"
+        lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
     else:
         lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
     if d.layout == "denominator" and kind not in ("derivative", "matrix"):
