@@ -1,0 +1,218 @@
+"""Blocks the fuzzers found refused, failing inside the engine or printed in notation that does not
+type-check; each is proven now, and compared with SymPy's derivative built here from the entries.
+
+Chains are compared factor by factor: the factors' forms written out at concrete sizes, multiplied,
+with each intermediate replaced by the value of its line, must equal SymPy's derivative of the
+whole function.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+import sympy as sp
+
+from mdjacobian import BlockError, evaluate
+from mdjacobian.calculus.components import Lowering
+from mdjacobian.render.tex import TexPrinter
+from mdjacobian.calculus import nodes as n
+
+from . import reference as ref
+
+
+def scalar(m: sp.Matrix) -> sp.Expr:
+    (value,) = m
+    return value
+
+
+def agrees(block: str, function: Callable[[SimpleNamespace], sp.Expr | sp.Matrix], wrt: str, sizes: dict[str, int] | None = None):
+    """The block is shown and proven, and its result equals SymPy's derivative at random points."""
+    block = block.replace("; ", "\n")
+    rng = random.Random(block)
+    sizes = sizes if sizes is not None else ref.pick_sizes(ref.size_names(block), rng)
+    result = evaluate(block)
+    assert result.check.checked, str(result.check)
+    space = ref.values_at(block, sizes)
+    f = function(space)
+    want = ref.expected(f, [getattr(space, wrt)])
+    got = result.at_sizes(**{k: v for k, v in sizes.items() if k in result.block.sizes}) if result.form else result.matrix
+    ref.assert_agree(got, want, [ref.point(space, rng, scale) for scale in ref.SCALES])
+    return result
+
+
+def chain_product(result, sizes: dict[str, int]) -> sp.Matrix:
+    """The chain's factors as the page shows them, written out at ``sizes`` and multiplied, each
+    intermediate replaced by its line's value: what the chain equation claims equals the derivative."""
+    definitions = result.derivation.model.definitions
+    lowering = Lowering(sizes, definitions)
+    total = None
+    for term in result.chain.terms:
+        value = sp.Integer(1)
+        for factor in term:
+            assert factor.form is not None, f"∂{factor.top}/∂{factor.bottom} has no form"
+            written = lowering(factor.form)
+            value = value * (written if isinstance(written, sp.MatrixBase) else sp.ImmutableMatrix([[written]]))
+        total = value if total is None else total + value
+    return sp.ImmutableMatrix(total)
+
+
+def vec_row(m: sp.Matrix) -> sp.Matrix:
+    return sp.Matrix([ref.vec(m)])
+
+
+# -- internal errors and wrong refusals -----------------------------------------------------------------
+
+
+def test_a_function_of_a_zero_vector_of_symbolic_size_is_derived():
+    """sigmoid(v − v) is a constant of symbolic size: it failed with KeyError 'm' while being checked."""
+    result = agrees("v in R^m; f = sigmoid(v - v)", lambda v: (v.v - v.v).applyfunc(lambda t: 1 / (1 + sp.exp(-t))), "v")
+    assert result.form == "0"
+
+
+def test_an_undefined_constant_vector_names_its_entry():
+    with pytest.raises(BlockError, match=re.escape("log(0) has no finite value")):
+        evaluate("x in R^n\nf = sum(log(x - x))")
+
+
+def test_a_dot_product_written_as_a_product_scales_a_vector():
+    """(yᵀx) w by w was refused with a ShapeError while dot(y, x) w was shown."""
+    result = agrees("x, y in R^2; w in R^2; f = (y^T x) w; wrt: w", lambda v: scalar(v.y.T * v.x) * v.w, "w")
+    assert result.form == r"(\mathbf{y}^{\top} \mathbf{x}) I"
+
+
+@pytest.mark.parametrize("sizes", ["R^4; v in R^3; C in R^(3x3)", "R^n; v in R^m; C in R^(m x m)"])
+def test_a_vector_minus_a_quadratic_form_is_derived_at_either_size(sizes):
+    """x − vᵀCv by v was refused at a concrete size, where its components always exist."""
+    agrees(f"x in {sizes}; f = x - v^T C v; wrt: v", lambda v: v.x - scalar(v.v.T * v.C * v.v) * sp.ones(len(v.x), 1), "v")
+
+
+@pytest.mark.parametrize("size", ["n", "2"])
+def test_a_chain_through_a_vector_and_straight_to_a_matrix(size):
+    """z = B y; L = zᵀB z by B with show: chain: 'cannot add a n × n and a 1 × nn value'."""
+    block = f"y in R^{size}; B in R^({size} x {size}); z = B y; L = z^T B z; wrt: B; show: chain"
+    sizes = {"n": 5} if size == "n" else {}
+    result = agrees(block, lambda v: scalar((v.B * v.y).T * v.B * (v.B * v.y)), "B", sizes)
+    assert result.tex.startswith(r"\frac{d L}{d \operatorname{vec}(B)} = \frac{\partial L}{\partial \operatorname{vec}(B)} + ")
+    assert result.form == evaluate(block.replace("; show: chain", "").replace("; ", "\n")).form
+    space = ref.values_at(block.replace("; ", "\n"), sizes or {})
+    rng = random.Random(0)
+    want = vec_row(ref.derivative(scalar((space.B * space.y).T * space.B * (space.B * space.y)), space.B))
+    ref.assert_agree(chain_product(result, sizes), want, [ref.point(space, rng, 1.0)])
+
+
+MATRIX_CHAINS = [
+    # (block, the function from the entries, wrt, sizes, a piece of the chain's TeX)
+    ("W in R^(2x3); x in R^3; z = W x; L = sum(z .* z); wrt: W; show: chain",
+     lambda v: sum(t**2 for t in v.W * v.x), "W", {}, r"\frac{\partial \mathbf{z}}{\partial \operatorname{vec}(W)}"),
+    ("W in R^(m x n); u = sum(W); L = sin(u); wrt: W; show: chain",
+     lambda v: sp.sin(sum(v.W)), "W", {"m": 5, "n": 6}, r"\frac{\partial u}{\partial \operatorname{vec}(W)}"),
+    ("W in R^(m x n); U = W .* W; L = sum(U); wrt: W; show: chain",
+     lambda v: sum(t**2 for t in v.W), "W", {"m": 5, "n": 6},
+     r"\frac{\partial L}{\partial \operatorname{vec}(U)}\frac{\partial \operatorname{vec}(U)}{\partial \operatorname{vec}(W)}"),
+    ("x in R^n; W in R^(m x n); u = W x; F = u x^T; wrt: x; show: chain",
+     lambda v: v.W * v.x * v.x.T, "x", {"m": 5, "n": 6}, r"\frac{d \operatorname{vec}(F)}{d \mathbf{x}}"),
+    ("t in R; A in R^(m x n); U = t A; F = exp(U); wrt: t; show: chain",
+     lambda v: (v.t * v.A).applyfunc(sp.exp), "t", {"m": 5, "n": 6}, r"\frac{\partial \operatorname{vec}(U)}{\partial t}"),
+    ("A in R^(m x n); U = 2 A; F = U^T U; wrt: A; show: chain",
+     lambda v: 4 * v.A.T * v.A, "A", {"m": 5, "n": 6}, r"\frac{\partial \operatorname{vec}(F)}{\partial \operatorname{vec}(U)}"),
+    ("X in R^(N x k); W in R^(k x m); b in R^m; Z = X W + b; L = sum(Z .* Z); wrt: W; show: chain",
+     lambda v: sum(t**2 for t in v.X * v.W + sp.ones(v.X.rows, 1) * v.b.T), "W", {"N": 5, "k": 6, "m": 7},
+     r"\frac{\partial L}{\partial \operatorname{vec}(Z)}"),
+]
+
+
+@pytest.mark.parametrize(("block", "function", "wrt", "sizes", "tex"), MATRIX_CHAINS, ids=[c[0] for c in MATRIX_CHAINS])
+def test_a_chain_through_matrices_multiplies_under_the_vec_convention(block, function, wrt, sizes, tex):
+    """Matrices in a chain (variable, intermediate or function) were refused, or failed the proof:
+    each factor is now read under vec, so that the factors multiply."""
+    result = agrees(block, function, wrt, sizes)
+    assert tex in result.tex
+    space = ref.values_at(block.replace("; ", "\n"), sizes)
+    f, v = function(space), getattr(space, wrt)
+    want = ref.derivative(f, v)
+    if ref.kind(f, v) == "matrix":
+        want = vec_row(want)
+    elif ref.kind(f, v) == "derivative" and isinstance(f, sp.MatrixBase):
+        want = sp.Matrix(ref.vec(want))
+    ref.assert_agree(chain_product(result, sizes), want, [ref.point(space, random.Random(1), 1.0)])
+
+
+# -- notation that type-checks ----------------------------------------------------------------------------
+
+
+def test_a_matrix_of_ones_is_one_column_times_one_row():
+    """∂sum(W)/∂W was printed 𝟏, which the notation table calls a column."""
+    result = agrees("W in R^(m x n); f = sum(W); wrt: W", lambda v: sum(v.W), "W", {"m": 5, "n": 6})
+    assert result.form == r"\mathbf{1} \mathbf{1}^{\top}"
+    result = agrees("A in R^(n x n); f = sum(A A); wrt: A", lambda v: sum(v.A * v.A), "A", {"n": 5})
+    assert result.form == r"\mathbf{1} \mathbf{1}^{\top} A^{\top} + A^{\top} \mathbf{1} \mathbf{1}^{\top}"
+
+
+def test_ones_and_zeros_print_by_shape():
+    m, k = n.Dim(1, ("m",)), n.Dim(1, ("k",))
+    one, printer = n.ONE, TexPrinter()
+    assert printer.doprint(n.Ones((m, one))) == r"\mathbf{1}"
+    assert printer.doprint(n.Ones((one, m))) == r"\mathbf{1}^{\top}"
+    assert printer.doprint(n.Ones((m, k))) == r"\mathbf{1} \mathbf{1}^{\top}"
+    assert printer.doprint(n.Zero((m, one))) == r"\mathbf{0}"
+    assert printer.doprint(n.Zero((m, k))) == "0"
+    kron = n.Kron((n.Ones((m, k)), n.Identity(k)), (), (m * k, k * k))
+    assert printer.doprint(kron) == r"(\mathbf{1}_{m} \mathbf{1}_{k}^{\top}) \otimes I_{k}"
+
+
+def test_a_zero_matrix_result_is_0():
+    result = agrees("A in R^(n x n); f = sum(A - A); wrt: A", lambda v: sum(v.A - v.A), "A", {"n": 5})
+    assert result.form == "0"
+
+
+def test_the_reciprocal_of_a_vector_stays_where_it_stands_in_a_product():
+    """A fraction bar for w^∘−1 moved it before the matrix it followed: right only for a symmetric one."""
+    a, w = n.Var("A", (n.Dim(1, ("n",)), n.Dim(1, ("n",)))), n.Var("w", (n.Dim(1, ("n",)), n.ONE))
+    inverse = n.Power((w, n.Number(-1)), (), w.shape)
+    assert TexPrinter().doprint(n.Mul((a, inverse), w.shape)) == r"A \mathbf{w}^{\circ -1}"
+    result = agrees("W in R^(m x n); f = sum(1 ./ W); wrt: W", lambda v: sum(1 / t for t in v.W), "W", {"m": 5, "n": 6})
+    assert result.form == r"-W^{\circ -2}"
+
+
+def test_a_size_that_repeats_a_name_is_a_power():
+    result = evaluate("A in R^(m x n)\nF = A^T A\nwrt: A")
+    assert result.caption.startswith("n² × mn Jacobian under the vec convention")
+    assert str(n.Dim(2, ("n", "m", "n"))) == "2mn²"
+
+
+def test_a_matrix_function_of_a_vector_is_written_as_its_vec():
+    result = agrees("W in R^(m x n); x in R^n; F = W + x^T; wrt: x", lambda v: v.W + sp.ones(v.W.rows, 1) * v.x.T, "x", {"m": 5, "n": 6})
+    assert result.tex.startswith(r"\frac{\partial \operatorname{vec}(F)}{\partial \mathbf{x}} = I_{n} \otimes \mathbf{1}_{m}")
+    assert "rows follow vec(F)" in result.caption
+
+
+def test_a_total_derivative_through_another_intermediate_is_written_with_d():
+    """h = sin(z) with z = u − v: ∂h/∂u with z held fixed is 0; the factor shown is dh/du."""
+    block = "u, v in R^n; z = u - v; h = sin(z); L = dot(u, h); wrt: u; show: chain"
+    result = agrees(block, lambda v: sum(a * sp.sin(a - b) for a, b in zip(v.u, v.v)), "u", {"n": 5})
+    assert r"\frac{\partial L}{\partial \mathbf{h}}\frac{d \mathbf{h}}{d \mathbf{u}}" in result.tex
+    assert r"\frac{\partial \mathbf{h}}{\partial \mathbf{u}}" not in result.tex
+    # a centred dot is the dot product: matrices in a term are juxtaposed
+    assert r"\mathbf{u}^{\top} \operatorname{diag}(\cos(\mathbf{u} - \mathbf{v}))" in result.tex
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "w in R; a in R^n; z = (w - w); h = a z; L = norm(h); wrt: w; show: chain",
+        "w, a in R^n; z = (w - w); h = a .* z; L = norm(h); wrt: w; show: chain",
+        "w in R; a in R^3; z = (w - w); h = a z; L = norm(h); wrt: w; show: chain",
+    ],
+)
+def test_a_chain_through_a_factor_without_a_value_is_refused(block):
+    """hᵀ/‖h‖ where h is identically 0 was shown as checked: the chain rule does not apply there."""
+    source = block.replace("; ", "\n")
+    with pytest.raises(BlockError, match=re.escape("show: chain does not apply here: the factor ∂L/∂h has no value")) as caught:
+        evaluate(source)
+    assert caught.value.line == source.splitlines().index("show: chain") + 1
+    result = evaluate(source.replace("\nshow: chain", ""))
+    assert result.check.checked and result.form in ("0", r"\mathbf{0}^{\top}", None)
