@@ -269,23 +269,33 @@ class Engine:
         return tuple(names)
 
     def _component_matrix(self, functions: list[sp.Expr], sym: Any) -> sp.ImmutableMatrix:
-        """The part's components in numerator layout (shaped like a matrix variable for a scalar function)."""
+        """The part's components in numerator layout (shaped like a matrix variable for a scalar function).
+
+        For a symmetric variable one symbol stands for Sᵢⱼ and Sⱼᵢ, so ∂/∂S12 counts both entries: each
+        derivative by an entry off the diagonal is halved, which gives the symmetric gradient (G + Gᵀ)/2,
+        the Jacobian J (I + K)/2 and the Hessian P H P (P = (I + K)/2) that the matrix forms are.
+        """
+        symmetric = isinstance(sym, sp.MatrixBase) and sym.rows == sym.cols > 1 and sym[0, 1] == sym[1, 0]
+
+        def by(f: sp.Expr, *at: tuple[int, int]) -> sp.Expr:
+            value = f
+            for i, j in at:
+                value = diff(value, sym[i, j])
+            halves = sum(1 for i, j in at if i != j) if symmetric else 0
+            return sp.factor_terms(value / 2**halves) if halves else value
+
+        if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
+            where = [(i, j) for j in range(sym.cols) for i in range(sym.rows)]  # vec's order
+            if self.hessian:
+                (f,) = functions
+                return sp.ImmutableMatrix([[by(f, a, b) for b in where] for a in where])
+            if len(functions) == 1:
+                return sp.ImmutableMatrix(sym.rows, sym.cols, lambda i, j: by(functions[0], (i, j)))
+            return sp.ImmutableMatrix([[by(f, a) for a in where] for f in functions])
+        entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
         if self.hessian:
             (f,) = functions
-            entries = _vec_entries(sym) if isinstance(sym, sp.MatrixBase) else [sym]
             return sp.ImmutableMatrix([[diff(diff(f, a), b) for b in entries] for a in entries])
-        if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
-            if len(functions) == 1 and sym.is_symmetric() and sym[0, 1] == sym[1, 0]:
-                # one symbol stands for S12 and S21: ∂f/∂S12 counts both, the symmetric gradient half of it
-                f = functions[0]
-                return sp.ImmutableMatrix(
-                    sym.rows, sym.cols, lambda i, j: diff(f, sym[i, j]) if i == j else sp.factor_terms(diff(f, sym[i, j]) / 2)
-                )
-            if len(functions) == 1:
-                return sp.ImmutableMatrix(sym.rows, sym.cols, [diff(functions[0], s) for s in sym])
-            column_major = [sym[i, j] for j in range(sym.cols) for i in range(sym.rows)]
-            return sp.ImmutableMatrix([[diff(f, s) for s in column_major] for f in functions])
-        entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
         return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
 
     # -- the proof ------------------------------------------------------------------------------------

@@ -216,3 +216,30 @@ def test_a_chain_through_a_factor_without_a_value_is_refused(block):
     assert caught.value.line == source.splitlines().index("show: chain") + 1
     result = evaluate(source.replace("\nshow: chain", ""))
     assert result.check.checked and result.form in ("0", r"\mathbf{0}^{\top}", None)
+
+
+# -- symmetric matrices at a concrete size ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("block", "function"),
+    [
+        ("S in Sym(2); x in R^2; f = S x; wrt: S", lambda v: v.S * v.x),
+        ("S in Sym(3); x in R^3; f = tanh(S x); wrt: S", lambda v: (v.S * v.x).applyfunc(sp.tanh)),
+        ("S in Sym(2); x in R^2; f = x^T S S x; wrt: S; derivative: hessian", lambda v: scalar(v.x.T * v.S * v.S * v.x)),
+        ("S in Sym(3); f = tr(S S S); wrt: S; derivative: hessian", lambda v: (v.S * v.S * v.S).trace()),
+    ],
+)
+def test_a_symmetric_matrix_at_a_concrete_size_shares_each_derivative_between_its_two_entries(block, function):
+    """Components by S12 counted S12 and S21 once each (the proof failed): each holds half, J (I + K)/2
+    and P H P, the matrices the forms beside them are."""
+    block = block.replace("; ", "\n")
+    result = evaluate(block)
+    assert result.check.checked, str(result.check)
+    space = ref.values_at(block, {})
+    order = 2 if "hessian" in block else 1
+    want = ref.expected(function(space), [space.S], order=order)
+    (got,) = [p.components for p in result.parts]
+    points = [ref.point(space, random.Random(2), scale) for scale in ref.SCALES]
+    ref.assert_agree(got, want, points)
+    ref.assert_agree(result.at_sizes(), want, points)
