@@ -108,6 +108,11 @@ def ones(shape: Shape) -> Node:
     return ONE_N if shape == SCALAR else Ones(shape)
 
 
+def identity(side: Dim) -> Node:
+    """The identity of size ``side``; of size 1, the number 1 (a scalar, as every 1 × 1 value is)."""
+    return ONE_N if side.is_one else Identity(side)
+
+
 # -- sums ---------------------------------------------------------------------------------------------
 
 
@@ -234,7 +239,7 @@ def _pair(a: Node, b: Node) -> list[Node] | None:
         if isinstance(b, Ones):
             return [total(a)]
     if isinstance(a, Inverse) and a.args[0] == b or isinstance(b, Inverse) and b.args[0] == a:
-        return [Identity(a.rows)]
+        return [identity(a.rows)]
     if a.is_row and isinstance(b, Kron) and b.args[0].is_row:
         # aᵀ (bᵀ ⊗ C) = vec(Cᵀ a bᵀ)ᵀ
         row, right = b.args
@@ -283,6 +288,8 @@ def mul(*factors: Node) -> Node:
     scalars: list[Node] = []
     matrices: list[Node] = []
     for f in flat:
+        if f.is_scalar and isinstance(f, (Identity, Ones)):  # a 1 × 1 identity or 𝟏 is the number 1
+            f = ONE_N
         if isinstance(f, Number):
             coeff = number(coeff * f.value).value  # checked at every step: a long product cannot grow unseen
         elif f.is_scalar:
@@ -655,7 +662,7 @@ def diag(v: Node) -> Node:
     if not v.is_column:
         raise BlockError(f"diag() takes a column vector, not a {shape_text(v.shape)} value")
     if isinstance(v, Ones):
-        return Identity(v.rows)
+        return identity(v.rows)
     if isinstance(v, Zero):
         return Zero((v.rows, v.rows))
     scalar, rest = matrix_part(v)
@@ -724,7 +731,7 @@ def kron(a: Node, b: Node) -> Node:
     if a.is_scalar or b.is_scalar:
         return mul(a, b)
     if isinstance(a, Identity) and isinstance(b, Identity):
-        return Identity(a.rows * b.rows)
+        return identity(a.rows * b.rows)
     if is_zero(a) or is_zero(b):
         return Zero((a.rows * b.rows, a.cols * b.cols))
     return Kron((a, b), (), (a.rows * b.rows, a.cols * b.cols))
@@ -733,7 +740,7 @@ def kron(a: Node, b: Node) -> Node:
 def commutation(m: Dim, n: Dim) -> Node:
     """K_{m,n}, with K vec(A) = vec(Aᵀ) for an m × n matrix A; the identity when A is a vector."""
     if m.is_one or n.is_one:
-        return Identity(m * n)
+        return identity(m * n)
     from .nodes import Commutation
 
     return Commutation(m, n)

@@ -25,7 +25,6 @@ from .nodes import (
     DiagPart,
     Differential,
     Hadamard,
-    Identity,
     Inner,
     Mul,
     Node,
@@ -92,7 +91,7 @@ def jacobian(df: Node, dx: Differential) -> Node:
         if not linear(L):
             return al.zero((L.rows, n))
         if L == dx:
-            return Identity(n)
+            return al.identity(n)
         if isinstance(L, Add):
             return al.add(*(jac(t) for t in L.args if linear(t)))
         if isinstance(L, Mul):
@@ -151,8 +150,8 @@ def jacobian(df: Node, dx: Differential) -> Node:
             scalars = [a for a in before + after if a.is_scalar]
             left = [a for a in before if not a.is_scalar]
             right = [a for a in after if not a.is_scalar]
-            p = al.mul(*left) if left else Identity(factor.rows)
-            q = al.mul(*right) if right else Identity(factor.cols)
+            p = al.mul(*left) if left else al.identity(factor.rows)
+            q = al.mul(*right) if right else al.identity(factor.cols)
             if isinstance(factor, Diag):  # diag(P diag(l) Q) = (P ⊙ Qᵀ) l
                 return al.mul(*scalars, al.hadamard(p, al.transpose(q)), jac(factor.args[0]))
             if factor.is_column and right:  # diag(P c r) = (P c) ⊙ rᵀ
@@ -228,7 +227,7 @@ def gradient(df: Node, dx: Differential) -> Node:
             push(factor, al.hadamard(*others, sensitivity))
             return
         if isinstance(node, Trace):
-            push(node.args[0], al.mul(sensitivity, Identity(node.args[0].rows)))
+            push(node.args[0], al.mul(sensitivity, al.identity(node.args[0].rows)))
             return
         if isinstance(node, Sum):
             push(node.args[0], al.mul(sensitivity, Ones(node.args[0].shape)))
@@ -277,9 +276,9 @@ def vec_jacobian(df: Node, dx: Differential) -> Node:
                 return al.mul(*before, jac(al.mul(al.transpose(rest), al.transpose(factor))))
             rest = al.mul(*after)
             if factor == dx:
-                return al.mul(*before, al.kron(al.transpose(rest), Identity(r)))
+                return al.mul(*before, al.kron(al.transpose(rest), al.identity(r)))
             if isinstance(factor, Transpose) and factor.args[0] == dx:
-                return al.mul(*before, al.kron(Identity(s), al.transpose(rest)))
+                return al.mul(*before, al.kron(al.identity(s), al.transpose(rest)))
             if isinstance(factor, Diag):
                 return al.mul(*before, al.diag(rest), jac(factor.args[0]))
             if isinstance(factor, Add):
@@ -309,7 +308,7 @@ def vec_read(df: Node, dx: Differential) -> Node:
         if not linear(L):
             return al.zero((L.rows * L.cols, size))
         if L == dx:
-            return Identity(size)
+            return al.identity(size)
         if L.is_scalar:
             return al.transpose(al.vec(gradient(L, dx)))
         if isinstance(L, Add):
@@ -325,8 +324,8 @@ def vec_read(df: Node, dx: Differential) -> Node:
             if factor.is_scalar:
                 # a constant array M times a scalar that holds dX: vec(M) times that scalar's derivative
                 return al.mul(*scalars, al.vec(al.mul(*left, *right)), jac(factor))
-            a = al.mul(*left) if left else Identity(factor.rows)
-            b = al.mul(*right) if right else Identity(factor.cols)
+            a = al.mul(*left) if left else al.identity(factor.rows)
+            b = al.mul(*right) if right else al.identity(factor.cols)
             return al.mul(*scalars, al.kron(al.transpose(b), a), jac(factor))
         if isinstance(L, Hadamard):
             others = [a for a in L.args if not linear(a)]
@@ -363,7 +362,7 @@ def symmetrised(result: Node, variable: Var, scalar: bool) -> Node:
     if scalar:
         return al.mul(al.HALF, al.add(result, al.transpose(result)))
     side = variable.rows
-    symmetriser = al.mul(al.HALF, al.add(Identity(side * side), al.commutation(side, side)))
+    symmetriser = al.mul(al.HALF, al.add(al.identity(side * side), al.commutation(side, side)))
     return al.mul(result, symmetriser)
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ..calculus import nodes as n
-from .notation import LABELS, function_name, left_side, overall_kind, printer, shows_vectors, variable_name
+from .notation import function_name, left_side, overall_kind, printer, shows_vectors, variable_name
+from .notation import label as part_label
 from .tex import bold, component_tex, components_tex, name_tex, paren
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def chain_caption(d: Derivation) -> str:
         text = f"vector chain rule: {''.join(f'({s})' for s in shapes)}"
         if _reshaped(d):  # the product is vec(G)ᵀ or vec(dF/dt), shown once more shaped like W or F
             product = f"{shapes[0].split(' × ')[0]} × {shapes[-1].split(' × ')[1]}"
-            label = LABELS[part.kind].format(var=part.variable)
+            label = part_label(d, part.kind, part.outputs, part.variable)
             if part.kind == "derivative":
                 label += f", shaped like {part.outputs[0]}"
             return f"{text} = {product}, numerator layout; the {result} {label}"
@@ -169,7 +170,7 @@ def chain_caption(d: Derivation) -> str:
     rows, cols = d.matrix.shape if d.matrix is not None else (None, None)
     rule = "single-variable" if chain.rule == "single" else "total-derivative"
     shape = f"{rows} × {cols} " if rows is not None else _dims(d.parts[0].shape, None) + " "
-    text = f"{rule} chain rule, {shape}{LABELS[kind].format(var=d.parts[0].variable)}"
+    text = f"{rule} chain rule, {shape}{part_label(d, kind, d.parts[0].outputs, d.parts[0].variable)}"
     if kind != "derivative":
         text += ", numerator layout"
     return text

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..calculus import nodes as n
 from .indices import index_tex
 from .notation import LABELS, function_name, left_side, overall_kind, printer
+from .notation import label as part_label
 from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
 
 if TYPE_CHECKING:
@@ -160,9 +161,7 @@ def _caption(d: Derivation) -> str:
         return text + ("" if kind in ("derivative", "hessian") else f", {layout} layout")
     pieces = []
     for part in d.parts:
-        label = LABELS[part.kind].format(var=part.variable)
-        if part.kind == "vec" and d.model.symbols[part.variable].cols.is_one:  # a matrix function of a vector
-            label = f"Jacobian under the vec convention (rows follow vec({part.outputs[0]}))"
+        label = part_label(d, part.kind, part.outputs, part.variable)
         if part.kind == "matrix" and _symmetric(d, part):
             label = f"symmetric gradient (df = tr(Gᵀ d{part.variable}) for every symmetric d{part.variable})"
         shape = part.shape

@@ -26,6 +26,13 @@ LABELS = {
 }
 
 
+def label(d: Derivation, kind: str, outputs: tuple[str, ...], variable: str) -> str:
+    """What a part is called in a caption: "gradient, shaped like W", "Jacobian under the vec convention …"."""
+    if kind == "vec" and d.model.symbols[variable].cols.is_one:  # a matrix function of a vector
+        return f"Jacobian under the vec convention (rows follow vec({outputs[0]}))"
+    return LABELS[kind].format(var=variable)
+
+
 def printer(d: Derivation) -> TexPrinter:
     vectors = {name for name, var in d.model.symbols.items() if var.is_column}
     return TexPrinter(frozenset(vectors))

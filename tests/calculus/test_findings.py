@@ -243,3 +243,24 @@ def test_a_symmetric_matrix_at_a_concrete_size_shares_each_derivative_between_it
     points = [ref.point(space, random.Random(2), scale) for scale in ref.SCALES]
     ref.assert_agree(got, want, points)
     ref.assert_agree(result.at_sizes(), want, points)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "x, w in R^n; X in R^(N x n); p = exp(x); F = (X + p) + (w - p); wrt: w; show: chain",
+        "x, w in R^n; X in R^(N x n); p = exp(x); q = max(0, X) + (X - X); F = (q + p) + (w - p); wrt: w; show: chain",
+    ],
+)
+def test_a_factor_that_is_exactly_zero_where_terms_cancel_is_proven(block):
+    """∂F/∂p = 0 for F = X + 𝟏pᵀ + 𝟏(w − p)ᵀ: the differences are only rounding, at every precision,
+    and the block was left unchecked ('no random point')."""
+    result = agrees(block, lambda v: v.X + sp.ones(v.X.rows, 1) * v.w.T, "w", {"n": 5, "N": 6})
+    assert "0 0" in result.tex and "columns follow" not in result.caption
+
+
+def test_a_one_by_one_identity_is_the_number_one():
+    """The Jacobian of a matrix function of a 2-vector held I₁ as a scalar factor, which the proof
+    could not multiply (TypeError inside the engine)."""
+    block = "y in R^2; W in R^(2 x 3); X in R^(4 x 3); F = X + (1 + (W^T y) .* (W^T y)).^0.5; wrt: y"
+    agrees(block, lambda v: v.X + sp.ones(4, 1) * (v.W.T * v.y).applyfunc(lambda t: sp.sqrt(1 + t**2)).T, "y", {})
