@@ -233,6 +233,8 @@ def _pair(a: Node, b: Node) -> list[Node] | None:
         return [hadamard(a.args[0], b)]
     if isinstance(b, Diag) and a.is_row:
         return [transpose(hadamard(b.args[0], transpose(a)))]
+    if isinstance(a, Ones) and isinstance(b, Ones):  # 𝟏𝟏ᵀ 𝟏𝟏ᵀ = k 𝟏𝟏ᵀ, k the inner size
+        return [size_value(a.cols), ones((a.rows, b.cols))]
     if a.is_row and b.is_column:
         if isinstance(a, Ones):
             return [total(b)]
@@ -300,6 +302,8 @@ def mul(*factors: Node) -> Node:
     if coeff == 0 or any(is_zero(f) for f in flat):
         return zero(shape)
     matrices = _reduce_chain(matrices)
+    if len(matrices) > 2 and isinstance(matrices[0], Ones) and isinstance(matrices[-1], Ones) and shape == SCALAR:
+        matrices = [total(mul(*matrices[1:-1]))]  # 𝟏ᵀ M 𝟏 = sum(M)
     # A chain can reduce to scalars (𝟏ᵀ x = sum(x)): move them to the front.
     moved = [m for m in matrices if m.is_scalar]
     if moved:
@@ -580,6 +584,10 @@ def total(a: Node) -> Node:
         return total(a.args[0])
     if isinstance(a, Transpose):
         return total(a.args[0])
+    if isinstance(a, Add):  # sum(X − c 𝟏𝟏ᵀ) = sum(X) − c N n: split a sum where a term's own sum is simpler
+        parts = [total(t) for t in a.args]
+        if any(not isinstance(p, Sum) for p in parts):
+            return add(*parts)
     return Sum((a,), (), SCALAR)
 
 
@@ -588,10 +596,16 @@ def trace(a: Node) -> Node:
         raise BlockError(f"tr() needs a square matrix, not a {shape_text(a.shape)} value")
     if a.is_scalar:
         return a
-    if isinstance(a, Identity):
+    if isinstance(a, (Identity, Ones)):
         return size_value(a.rows)
     if isinstance(a, Zero):
         return ZERO_N
+    if isinstance(a, Mul) and len(a.matrices) > 1 and isinstance(a.matrices[-1], Ones) and a.matrices[-1].is_matrix:
+        # tr(M 𝟏𝟏ᵀ) = 𝟏ᵀ M 𝟏: rotate the ones into a sum
+        scalar, _ = matrix_part(a)
+        last = a.matrices[-1]
+        column, row = Ones((last.rows, ONE)), Ones((ONE, last.cols))
+        return mul(scalar, row, *a.matrices[:-1], column)
     if isinstance(a, Diag):
         return total(a.args[0])
     if isinstance(a, Transpose):
@@ -609,7 +623,12 @@ def trace(a: Node) -> Node:
 
 
 def size_value(dim: Dim) -> Node:
-    return number(dim.value) if dim.value is not None else SizeValue(dim)
+    """A size as a number; a product of sizes (N n) as the product of each, so that its powers collect."""
+    if dim.value is not None:
+        return number(dim.value)
+    if dim.coeff == 1 and len(dim.names) == 1:
+        return SizeValue(dim)
+    return mul(number(dim.coeff), *(SizeValue(Dim(1, (name,))) for name in dim.names))
 
 
 def det(a: Node) -> Node:

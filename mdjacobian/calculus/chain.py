@@ -96,7 +96,13 @@ class ChainBuilder:
         if self.concrete:
             components = self.components(expr, bottom)
         elif form is None:
-            raise BlockError(f"∂{top}/∂{bottom.name} has no matrix form at a symbolic size; declare a concrete size")
+            raise self.where(
+                BlockError(
+                    f"show: chain writes each factor in matrix notation, and ∂{top}/∂{bottom.name} has none at a "
+                    "symbolic size: declare a concrete size, or leave out show: chain to see the derivative in index notation"
+                ),
+                top,
+            )
         shape = form.shape if form is not None else None
         return Factor(top, bottom.name, partial, form, components, shape, expr, (bottom,))
 
@@ -108,6 +114,13 @@ class ChainBuilder:
         if len(functions) == 1 and len(entries) == 1:
             return diff(functions[0], entries[0])
         return sp.ImmutableMatrix([[diff(f, v) for v in entries] for f in functions])
+
+    def where(self, error: BlockError, name: str) -> BlockError:
+        """``error`` on the line that defines ``name``, else on the ``show:`` line, else where the block places it."""
+        self.block.locate_name(error, name)
+        if error.line is None:
+            self.block.locate(error, "show")
+        return self.block.place(error) if error.line is None else error
 
     # -- the rules ----------------------------------------------------------------------------------
     def build(self) -> Chain:
@@ -166,10 +179,12 @@ class ChainBuilder:
         variables = {v.name for v in wrt}
         for output in outputs:
             if _references(definitions[output], variables):
-                raise BlockError(f"the vector chain rule needs '{output}' to use the variables only through intermediates")
+                raise self.where(
+                    BlockError(f"the vector chain rule needs '{output}' to use the variables only through intermediates"), output
+                )
         for name in through:
             if _references(definitions[name], self.intermediates):
-                raise BlockError(f"the vector chain rule takes one layer of intermediates; '{name}' uses another")
+                raise self.where(BlockError(f"the vector chain rule takes one layer of intermediates; '{name}' uses another"), name)
         top = al.stack([definitions[o] for o in outputs], "rows") if len(outputs) > 1 else definitions[outputs[0]]
         outer = self.joined("/".join(outputs), top, [self.model.symbols[u] for u in through])
         middle = al.stack([definitions[u] for u in through], "rows") if len(through) > 1 else definitions[through[0]]

@@ -121,6 +121,8 @@ def jacobian(df: Node, dx: Differential) -> Node:
             (a,) = L.args
             if a.is_column:
                 return al.mul(Ones((ONE, a.rows)), jac(a))
+            if a.is_row:  # sum(r) = 𝟏ᵀ rᵀ (as r 𝟏 it would be read back as sum(r))
+                return al.mul(Ones((ONE, a.cols)), jac(al.transpose(a)))
             return jac(al.mul(Ones((ONE, a.rows)), a, Ones((a.cols, ONE))))
         if isinstance(L, Trace):
             return jac(_trace_as_product(L.args[0], linear))

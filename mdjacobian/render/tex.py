@@ -126,7 +126,8 @@ class TexPrinter:
 
     def _print_SizeValue(self, node: n.SizeValue) -> tuple[str, int]:
         dim = node.dim
-        return _dim_tex(dim), (ATOM if dim.coeff == 1 and len(dim.names) == 1 else MUL)
+        # N n binds as a product of names: no parentheses in a product or under a fraction bar, but in a power
+        return _dim_tex(dim), (ATOM if dim.coeff == 1 and len(dim.names) == 1 else MUL + 1 if dim.coeff == 1 else MUL)
 
     # -- sums and products ----------------------------------------------------------------------------
     def _print_Add(self, node: n.Add) -> tuple[str, int]:

@@ -264,3 +264,39 @@ def test_a_one_by_one_identity_is_the_number_one():
     could not multiply (TypeError inside the engine)."""
     block = "y in R^2; W in R^(2 x 3); X in R^(4 x 3); F = X + (1 + (W^T y) .* (W^T y)).^0.5; wrt: y"
     agrees(block, lambda v: v.X + sp.ones(4, 1) * (v.W.T * v.y).applyfunc(lambda t: sp.sqrt(1 + t**2)).T, "y", {})
+
+
+@pytest.mark.parametrize("size", ["m", "3"])
+def test_the_hessian_of_a_variance(size):
+    """sum of a row differential was read back as itself, forever: 'too deeply nested to compute'."""
+    block = f"y in R^{size}; f = var(y); wrt: y; derivative: hessian"
+    result = evaluate(block.replace("; ", "\n"))
+    assert result.check.checked
+    sizes = {"m": 5} if size == "m" else {}
+    space = ref.values_at(block.replace("; ", "\n"), sizes)
+    y = space.y
+    mu = sum(y) / len(y)
+    want = ref.hessian(sum((t - mu) ** 2 for t in y) / len(y), y)
+    got = result.at_sizes(**sizes) if sizes else result.matrix
+    ref.assert_agree(got, want, [ref.point(space, random.Random(3), 1.0)])
+    assert result.form == (r"\frac{2}{m} I - \frac{2}{m^{2}} \mathbf{1} \mathbf{1}^{\top}" if sizes else result.form)
+
+
+def test_sums_of_ones_and_products_of_sizes_simplify():
+    """var(X) by X: the sum of the centred entries is 0, and N n in a denominator is a product of sizes."""
+    result = agrees("X in R^(N x n); f = var(X); wrt: X", lambda v: g_variance(v.X), "X", {"N": 5, "n": 6})
+    assert result.form == r"\frac{2}{N n} X - \frac{2 \operatorname{sum}(X)}{N^{2} n^{2}} \mathbf{1} \mathbf{1}^{\top}"
+
+
+def g_variance(m: sp.Matrix) -> sp.Expr:
+    mu = sum(m) / len(m)
+    return sum((t - mu) ** 2 for t in m) / len(m)
+
+
+def test_a_chain_factor_without_a_matrix_form_is_refused_on_its_line():
+    """It was refused without a line; the block without show: chain is shown in index notation."""
+    source = "A in R^(n x n)\np = log(1 + diag(A) .* diag(A))\nf = p ./ exp(diag(A))\nwrt: A\nshow: chain"
+    with pytest.raises(BlockError, match=re.escape("show: chain writes each factor in matrix notation, and ∂f/∂A has none")) as caught:
+        evaluate(source)
+    assert caught.value.line == 3
+    assert evaluate(source.replace("\nshow: chain", "")).parts[0].index is not None
