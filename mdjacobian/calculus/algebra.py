@@ -530,7 +530,7 @@ def apply(fn: str, *args: Node) -> Node:
         if is_number(x, 0) and fn in _AT_ZERO:
             return number(_AT_ZERO[fn])
         if isinstance(x, Zero) and fn in _AT_ZERO:
-            return zero(shape) if _AT_ZERO[fn] == 0 else mul(number(_AT_ZERO[fn]), Ones(shape))
+            return filled(Fraction(_AT_ZERO[fn]), shape)
         if fn == "log" and (is_number(x, 1) or isinstance(x, Ones)):
             return zero(shape)
         if fn == "log" and isinstance(x, Apply) and x.fn == "exp":
@@ -544,10 +544,31 @@ def apply(fn: str, *args: Node) -> Node:
             return number(abs(v) if fn == "abs" else (v > 0) - (v < 0) if fn == "sign" else int(v > 0))
         if fn == "abs" and isinstance(x, Apply) and x.fn in ("abs", "exp", "sqrt"):
             return x
-    if fn in ("max", "min") and all(isinstance(a, Number) for a in args):
-        values = [a.value for a in args]
-        return number(max(values) if fn == "max" else min(values))
+    values = [_fill(a) for a in args]
+    if fn in ("max", "min") and all(v is not None for v in values):  # max(0, 𝟎): every entry the same number
+        value = max(values) if fn == "max" else min(values)  # type: ignore[type-var]
+        return filled(value, shape)  # type: ignore[arg-type]
     return Apply(args, (fn,), shape)
+
+
+def _fill(node: Node) -> Fraction | None:
+    """The number every entry of ``node`` is, for a number, 𝟎, 𝟏 or c𝟏; else None."""
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Zero):
+        return Fraction(0)
+    if isinstance(node, Ones):
+        return Fraction(1)
+    if isinstance(node, Mul) and len(node.args) == 2 and isinstance(node.args[0], Number) and isinstance(node.args[1], Ones):
+        return node.args[0].value
+    return None
+
+
+def filled(value: Fraction, shape: Shape) -> Node:
+    """A number, or an array of ``shape`` whose every entry is ``value``: 0, 𝟏, c𝟏."""
+    if shape == SCALAR:
+        return number(value)
+    return zero(shape) if value == 0 else mul(number(value), Ones(shape))
 
 
 def _check_domain(fn: str, value: Fraction) -> None:

@@ -300,3 +300,10 @@ def test_a_chain_factor_without_a_matrix_form_is_refused_on_its_line():
         evaluate(source)
     assert caught.value.line == 3
     assert evaluate(source.replace("\nshow: chain", "")).parts[0].index is not None
+
+
+@pytest.mark.parametrize("size", ["R^(4 x 2); x in R^2", "R^(N x n); x in R^n"])
+def test_max_of_zero_and_a_zero_matrix_is_the_zero_matrix(size):
+    """max(0, X ⊙ 𝟏(x − x)ᵀ) sat on its kink at every point, and was left unchecked: it is 𝟎."""
+    result = evaluate(f"X in {size}\nF = max(0, X .* (x - x))\nwrt: X".replace("; ", "\n"))
+    assert result.check.checked and result.form == "0"

@@ -36,37 +36,37 @@ def outcome(drawn: fz.Drawn) -> None:
     fz.expected(result, drawn)
 
 
-@fz.fuzz_settings(100)
+@fz.fuzz_settings(50)
 @given(fz.blocks())
 def test_symbolic_blocks_agree_with_sympy(drawn):
     outcome(drawn)
 
 
-@fz.fuzz_settings(40)
+@fz.fuzz_settings(20)
 @given(fz.blocks(concrete=True))
 def test_concrete_blocks_agree_with_sympy(drawn):
     outcome(drawn)
 
 
-@fz.fuzz_settings(40)
+@fz.fuzz_settings(20)
 @given(fz.chains())
 def test_symbolic_chains_agree_with_sympy(drawn):
     outcome(drawn)
 
 
-@fz.fuzz_settings(25)
+@fz.fuzz_settings(10)
 @given(fz.chains(concrete=True))
 def test_concrete_chains_agree_with_sympy(drawn):
     outcome(drawn)
 
 
-@fz.fuzz_settings(25)
+@fz.fuzz_settings(15)
 @given(fz.blocks(hessian=True))
 def test_symbolic_hessians_agree_with_sympy(drawn):
     outcome(drawn)
 
 
-@fz.fuzz_settings(15)
+@fz.fuzz_settings(8)
 @given(fz.blocks(concrete=True, hessian=True))
 def test_concrete_hessians_agree_with_sympy(drawn):
     outcome(drawn)
