@@ -37,14 +37,6 @@ def _too_long(signum: int, frame: object) -> None:
     raise TooLong
 
 
-FUZZERS = {
-    "symbolic": lambda: fz.blocks(),
-    "concrete": lambda: fz.blocks(concrete=True),
-    "chains, symbolic": lambda: fz.chains(),
-    "chains, concrete": lambda: fz.chains(concrete=True),
-    "hessians, symbolic": lambda: fz.blocks(hessian=True),
-    "hessians, concrete": lambda: fz.blocks(concrete=True, hessian=True),
-}
 
 
 def campaign(name: str, count: int, at_seed: int, out: Path) -> Counter:
@@ -60,7 +52,7 @@ def campaign(name: str, count: int, at_seed: int, out: Path) -> Counter:
         suppress_health_check=list(HealthCheck),
         phases=[__import__("hypothesis").Phase.generate],
     )
-    @given(FUZZERS[name]())
+    @given(fz.FUZZERS[name][0]())
     def run(drawn: fz.Drawn) -> None:
         signal.alarm(LIMIT)
         try:
@@ -103,7 +95,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGALRM, _too_long)
     at_seed = args.seed if args.seed is not None else random.randrange(2**32)
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(FUZZERS)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(fz.FUZZERS)
     summary = {"seed": at_seed, "examples": args.examples, "fuzzers": {}}
     for name in names:
         started = time.monotonic()

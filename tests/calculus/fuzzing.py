@@ -267,3 +267,14 @@ def expected(outcome: str, drawn: Drawn) -> None:
     if any(re.search(pattern, outcome) for pattern, _ in ACCEPTED):
         return
     raise Failure("refused", f"{outcome}\n{drawn.block}")
+
+
+FUZZERS: dict[str, tuple[Callable[[], st.SearchStrategy[Drawn]], int]] = {
+    "symbolic": (lambda: blocks(), 50),
+    "concrete": (lambda: blocks(concrete=True), 20),
+    "chains, symbolic": (lambda: chains(), 20),
+    "chains, concrete": (lambda: chains(concrete=True), 10),
+    "hessians, symbolic": (lambda: blocks(hessian=True), 15),
+    "hessians, concrete": (lambda: blocks(concrete=True, hessian=True), 8),
+}
+"""Each fuzzer: its blocks, and how many of them the suite draws (times MDJACOBIAN_FUZZ_SCALE)."""

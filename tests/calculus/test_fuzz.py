@@ -36,40 +36,17 @@ def outcome(drawn: fz.Drawn) -> None:
     fz.expected(result, drawn)
 
 
-@fz.fuzz_settings(50)
-@given(fz.blocks())
-def test_symbolic_blocks_agree_with_sympy(drawn):
-    outcome(drawn)
+@pytest.mark.parametrize("name", list(fz.FUZZERS))
+def test_fuzzed_blocks_agree_with_sympy(name):
+    """Each fuzzer's blocks are shown and equal to SymPy's derivative, or refused as documented."""
+    strategy, count = fz.FUZZERS[name]
 
+    @fz.fuzz_settings(count)
+    @given(strategy())
+    def run(drawn: fz.Drawn) -> None:
+        outcome(drawn)
 
-@fz.fuzz_settings(20)
-@given(fz.blocks(concrete=True))
-def test_concrete_blocks_agree_with_sympy(drawn):
-    outcome(drawn)
-
-
-@fz.fuzz_settings(20)
-@given(fz.chains())
-def test_symbolic_chains_agree_with_sympy(drawn):
-    outcome(drawn)
-
-
-@fz.fuzz_settings(10)
-@given(fz.chains(concrete=True))
-def test_concrete_chains_agree_with_sympy(drawn):
-    outcome(drawn)
-
-
-@fz.fuzz_settings(15)
-@given(fz.blocks(hessian=True))
-def test_symbolic_hessians_agree_with_sympy(drawn):
-    outcome(drawn)
-
-
-@fz.fuzz_settings(8)
-@given(fz.blocks(concrete=True, hessian=True))
-def test_concrete_hessians_agree_with_sympy(drawn):
-    outcome(drawn)
+    run()
 
 
 # -- the invariant: a Result or a BlockError, nothing else ----------------------------------------------
