@@ -544,11 +544,33 @@ def apply(fn: str, *args: Node) -> Node:
             return number(abs(v) if fn == "abs" else (v > 0) - (v < 0) if fn == "sign" else int(v > 0))
         if fn == "abs" and isinstance(x, Apply) and x.fn in ("abs", "exp", "sqrt"):
             return x
+    diagonal = _on_diagonal(fn, args)
+    if diagonal is not None:
+        return diagonal
     values = [_fill(a) for a in args]
     if fn in ("max", "min") and all(v is not None for v in values):  # max(0, 𝟎): every entry the same number
         value = max(values) if fn == "max" else min(values)  # type: ignore[type-var]
         return filled(value, shape)  # type: ignore[arg-type]
     return Apply(args, (fn,), shape)
+
+
+def _on_diagonal(fn: str, args: tuple[Node, ...]) -> Node | None:
+    """f(diag(v)) = diag(f(v)) where f(0) = 0: the entries off the diagonal stay 0, and are no kink
+    of max(0, ·) or abs at every point."""
+    arrays = [a for a in args if not a.is_scalar]
+    if len(arrays) != 1 or not isinstance(arrays[0], Diag) or not all(isinstance(a, Number) or a is arrays[0] for a in args):
+        return None
+    if len(args) == 1:
+        at_zero = _AT_ZERO.get(fn)
+    elif fn in ("max", "min"):
+        numbers = [a.value for a in args if isinstance(a, Number)] + [Fraction(0)]
+        at_zero = max(numbers) if fn == "max" else min(numbers)
+    else:
+        return None
+    if at_zero != 0:
+        return None
+    (inner,) = arrays[0].args
+    return diag(apply(fn, *(inner if a is arrays[0] else a for a in args)))
 
 
 def _fill(node: Node) -> Fraction | None:

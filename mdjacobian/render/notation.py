@@ -28,8 +28,10 @@ LABELS = {
 
 def label(d: Derivation, kind: str, outputs: tuple[str, ...], variable: str) -> str:
     """What a part is called in a caption: "gradient, shaped like W", "Jacobian under the vec convention …"."""
-    if kind == "vec" and d.model.symbols[variable].cols.is_one:  # a matrix function of a vector
-        return f"Jacobian under the vec convention (rows follow vec({outputs[0]}))"
+    if kind == "vec":  # which side follows a vec: the function's rows, the variable's columns (numerator layout)
+        function_side = d.model.symbols[variable].cols.is_one
+        side = ("rows" if function_side else "columns") if d.layout == "numerator" else ("columns" if function_side else "rows")
+        return f"Jacobian under the vec convention ({side} follow vec({outputs[0] if function_side else variable}))"
     return LABELS[kind].format(var=variable)
 
 

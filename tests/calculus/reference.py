@@ -251,12 +251,14 @@ class Evaluator:
         return memo[expr]
 
 
-def number(value: sp.Basic) -> complex:
-    """A numeric SymPy value as a Python complex number; anything symbolic left over is an error."""
+def number(value: sp.Basic) -> complex | sp.Expr:
+    """A numeric SymPy value as a Python complex number (a 40-digit SymPy number where it is too large
+    for one, such as exp(exp(10))); anything symbolic left over is an error."""
     value = sp.N(value, DIGITS)
     if not value.is_number:
         raise AssertionError(f"not a number after substitution: {value}")
-    return complex(value)
+    z = complex(value)
+    return z if abs(z) < 1e300 else value
 
 
 def numbers(value: sp.MatrixBase | sp.Basic, point: Mapping[sp.Symbol, sp.Basic]) -> tuple[tuple[int, int], list[complex]]:

@@ -307,3 +307,36 @@ def test_max_of_zero_and_a_zero_matrix_is_the_zero_matrix(size):
     """max(0, X ⊙ 𝟏(x − x)ᵀ) sat on its kink at every point, and was left unchecked: it is 𝟎."""
     result = evaluate(f"X in {size}\nF = max(0, X .* (x - x))\nwrt: X".replace("; ", "\n"))
     assert result.check.checked and result.form == "0"
+
+
+def test_a_function_whose_terms_cancel_to_zero_is_proven():
+    """logsumexp of a log-softmax is 0 in every row: its gradient, written as terms that cancel, was
+    only rounding against rounding, and the block was left unchecked."""
+    result = evaluate("X in R^(N x n)\nf = sum(logsumexp(logsoftmax(X)))\nwrt: X")
+    assert result.check.checked, str(result.check)
+
+
+@pytest.mark.parametrize("size", ["2", "n"])
+def test_max_of_zero_and_a_diagonal_matrix_has_no_kink_off_the_diagonal(size):
+    """max(0, diag(x)) is diag(max(0, x)): its zeros off the diagonal were kinks at every point."""
+    result = evaluate(f"x in R^{size}\nF = max(0, diag(x)) + abs(diag(x))\nwrt: x")
+    assert result.check.checked, str(result.check)
+    space = ref.values_at(f"x in R^{size}", {"n": 5})
+    x = space.x
+    want = ref.derivative(sp.diag(*[sp.Max(0, t) + abs(t) for t in x]), x)
+    want = want.applyfunc(lambda e: e.replace(sp.Heaviside, lambda z, *_: sp.Heaviside(z, 0)))
+    got = result.at_sizes(n=5) if size == "n" else result.parts[0].components
+    ref.assert_agree(got, want, [ref.point(space, random.Random(4), 1.0)])
+
+
+@pytest.mark.parametrize(
+    ("block", "caption"),
+    [
+        ("x in R^n\nW in R^(m x n)\ny = W x\nwrt: W", "(columns follow vec(W)), numerator layout"),
+        ("x in R^n\nW in R^(m x n)\ny = W x\nwrt: W\nlayout: denominator", "(rows follow vec(W)), denominator layout"),
+        ("x in R^n\nF = x x^T\nwrt: x", "(rows follow vec(F)), numerator layout"),
+        ("x in R^n\nF = x x^T\nwrt: x\nlayout: denominator", "(columns follow vec(F)), denominator layout"),
+    ],
+)
+def test_the_caption_says_which_side_follows_vec_in_either_layout(block, caption):
+    assert evaluate(block).caption.endswith(caption)
