@@ -99,7 +99,7 @@ def evaluated(block: str) -> Result | str:
 
 def space_of(drawn: Drawn) -> tuple[g.Env, sp.Expr | sp.Matrix]:
     """The declared names' SymPy values at the drawn sizes, the intermediates' values, and the function."""
-    space = ref.values_at(g.declarations(drawn.sizes if drawn.concrete else None), drawn.sizes)
+    space = ref.values_at(drawn.block, drawn.sizes)
     env = g.Env(space, drawn.sizes)
     for name, definition in drawn.intermediates:
         setattr(space, name, definition(env))
@@ -109,7 +109,7 @@ def space_of(drawn: Drawn) -> tuple[g.Env, sp.Expr | sp.Matrix]:
 def points(drawn: Drawn, env: g.Env, count: int = 2) -> list[ref.Point]:
     """Random points away from every kink the function has (a point on one is skipped, as the proof does)."""
     rng = random.Random(drawn.block)
-    declared = ref.values_at(g.declarations(drawn.sizes if drawn.concrete else None), drawn.sizes)
+    declared = ref.values_at(drawn.block, drawn.sizes)
     chosen = [ref.point(declared, rng, scale) for scale in (1.0, 2.0, 0.5)[:count]]
     for at in chosen:
         for value in env.kinks:
@@ -125,6 +125,11 @@ def agree(got: sp.MatrixBase | tuple, want: sp.MatrixBase | tuple, at: list[ref.
         raise Failure("wrong", f"{what}: {exc}\n{drawn.block}") from None
 
 
+def sizes_of(result: Result, drawn: Drawn) -> dict[str, int]:
+    """The drawn sizes of the size names the block declares (none for a concrete block)."""
+    return {name: drawn.sizes[name] for name in result.block.sizes}
+
+
 def check(drawn: Drawn) -> str:
     """Evaluate the block; unless it is refused or unchecked, compare what it shows with SymPy."""
     result = evaluated(drawn.block)
@@ -136,13 +141,13 @@ def check(drawn: Drawn) -> str:
     variable = getattr(env.v, drawn.wrt)
     want = ref.expected(function, [variable], drawn.layout, drawn.order)
     at = points(drawn, env)
-    if drawn.concrete:
+    if not result.block.sizes:  # a concrete block (or one of scalars only): components, and forms shown
         components = result.matrix if result.matrix is not None else result.parts[0].components
         agree(sp.ImmutableMatrix(components), want, at, "the components", drawn)
         if all(p.shows_form for p in result.parts):
             agree(result.at_sizes(), want, at, "the matrix form", drawn)
     else:
-        agree(result.at_sizes(**drawn.sizes), want, at, "the matrix form", drawn)
+        agree(result.at_sizes(**sizes_of(result, drawn)), want, at, "the matrix form", drawn)
     if drawn.chain:
         check_chain(result, drawn, env, function, variable, at)
     return "shown" if not drawn.chain else f"shown: {result.chain.rule} rule"
@@ -157,7 +162,7 @@ def check_chain(result: Result, drawn: Drawn, env: g.Env, function, variable, at
         want = sp.Matrix([ref.vec(want)])
     elif how == "derivative" and isinstance(function, sp.MatrixBase) and function.cols > 1:
         want = sp.Matrix(ref.vec(want))
-    agree(chain_product(result, drawn.sizes if not drawn.concrete else {}), want, at, "the chain's product", drawn)
+    agree(chain_product(result, sizes_of(result, drawn)), want, at, "the chain's product", drawn)
 
 
 def chain_product(result: Result, sizes: dict[str, int]) -> sp.ImmutableMatrix:
@@ -213,7 +218,8 @@ def blocks(draw: st.DrawFn, concrete: bool = False, hessian: bool = False, depth
     assume(variables)
     wrt = draw(st.sampled_from(variables))
     layout = "numerator" if hessian else draw(st.sampled_from(["numerator", "denominator"]))
-    lines = [g.declarations(sizes if concrete else None), f"{_output_name(shape)} = {f.text}", f"wrt: {wrt}", f"layout: {layout}"]
+    used = g.declared(f.names)
+    lines = [g.declarations(sizes if concrete else None, used), f"{_output_name(shape)} = {f.text}", f"wrt: {wrt}", f"layout: {layout}"]
     if hessian:
         lines.append("derivative: hessian")
     return Drawn("\n".join(lines), f, wrt, sizes, concrete, layout, 2 if hessian else 1)
@@ -243,7 +249,8 @@ def chains(draw: st.DrawFn, concrete: bool = False, depth: int = 2) -> Drawn:
     variables = sorted(reach & set(g.VARIABLES))
     assume(variables and later)
     wrt = draw(st.sampled_from(variables))
-    lines = [g.declarations(sizes if concrete else None)]
+    used = g.declared(frozenset().union(f.names, *(d.names for _, d in defined)))
+    lines = [g.declarations(sizes if concrete else None, used)]
     lines += [f"{name} = {d.text}" for name, d in defined]
     lines += [f"{_output_name(shape)} = {f.text}", f"wrt: {wrt}", "show: chain"]
     return Drawn("\n".join(lines), f, wrt, sizes, concrete, intermediates=tuple(defined), chain=True)

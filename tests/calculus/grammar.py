@@ -45,11 +45,28 @@ DIAGONAL = "diag(M)"
 """Marks an expression that takes a matrix's diagonal (its derivative by the matrix is in index notation)."""
 
 
-def declarations(sizes: Mapping[str, int] | None = None) -> str:
-    """The declarations, at symbolic sizes, or with ``sizes`` written in as numbers (a concrete block)."""
+CARRIERS = {"size n": "x", "size m": "y", "size N": "t"}
+"""A declared name of each size, for a block that uses the size as a number but no name of it."""
+
+
+def declared(names: frozenset[str]) -> frozenset[str]:
+    """The declared names a block needs: those it uses, and one of each size it uses as a number."""
+    return frozenset(names & set(VARIABLES)) | {CARRIERS[s] for s in names if s in CARRIERS}
+
+
+def declarations(sizes: Mapping[str, int] | None = None, names: frozenset[str] | None = None) -> str:
+    """The declarations of ``names`` (all by default), at symbolic sizes, or with ``sizes`` written in
+    as numbers (a concrete block)."""
+    lines = []
+    for line in DECLARE.splitlines():
+        declared, _, space = line.partition(" in ")
+        kept = [name for name in declared.split(", ") if names is None or name in names]
+        if kept:
+            lines.append(f"{', '.join(kept)} in {space}")
+    text = "\n".join(lines)
     if not sizes:
-        return DECLARE
-    return re.sub(r"\b(n|m|N)\b", lambda m: str(sizes[m.group(1)]), DECLARE)
+        return text
+    return re.sub(r"\b(n|m|N)\b", lambda m: str(sizes[m.group(1)]), text)
 
 
 @dataclass(frozen=True)
@@ -404,7 +421,7 @@ def _identity(draw, sub, options):  # noqa: ANN001, ANN202
     a, s = draw(sub("A")), draw(sub("s"))
     if draw(st.booleans()) or not options.sizes:
         return Expr(f"({a.text}) + ({s.text}) I", lambda e: a(e) + s(e) * sp.eye(e.sizes["n"]), "A", _names(a, s))
-    return Expr(f"I_n - ({a.text})", lambda e: sp.eye(e.sizes["n"]) - a(e), "A", a.names)
+    return Expr(f"I_n - ({a.text})", lambda e: sp.eye(e.sizes["n"]) - a(e), "A", a.names | {"size n"})
 
 
 def _gram(shape: str) -> Callable:
