@@ -137,6 +137,14 @@ def _symmetric(d: Derivation, part: Part) -> bool:
     return any(d.model.symbols[v].symmetric for v in part.variables)
 
 
+def _symmetric_note(d: Derivation, part: Part) -> str:
+    """By a symmetric S, each derivative by Sᵢⱼ is shared between Sᵢⱼ and Sⱼᵢ: J (I + K)/2, P H P."""
+    if not _symmetric(d, part) or part.kind not in ("vec", "hessian"):
+        return ""
+    (name,) = [v for v in part.variables if d.model.symbols[v].symmetric]
+    return f", for symmetric d{name} (each ∂/∂{name}ᵢⱼ shared by {name}ᵢⱼ and {name}ⱼᵢ)"
+
+
 def constants_note(d: Derivation) -> str:
     """Which names the block reads as constants, e.g. ``; constants: a, λ``."""
     names = d.block.constants
@@ -157,13 +165,15 @@ def _caption(d: Derivation) -> str:
     if d.matrix is not None:
         kind = overall_kind(d)
         rows, cols = d.matrix.shape
-        text = f"{rows} × {cols} {LABELS[kind]}"
+        text = f"{rows} × {cols} {LABELS[kind]}" + _symmetric_note(d, d.parts[0])
         return text + ("" if kind in ("derivative", "hessian") else f", {layout} layout")
     pieces = []
     for part in d.parts:
         label = part_label(d, part.kind, part.outputs, part.variable)
         if part.kind == "matrix" and _symmetric(d, part):
             label = f"symmetric gradient (df = tr(Gᵀ d{part.variable}) for every symmetric d{part.variable})"
+        elif part.kind != "matrix":
+            label += _symmetric_note(d, part)
         shape = part.shape
         if shape is None and part.components is not None:
             shape = (n.Dim(part.components.rows), n.Dim(part.components.cols))
