@@ -108,6 +108,11 @@ def ones(shape: Shape) -> Node:
     return ONE_N if shape == SCALAR else Ones(shape)
 
 
+def identity(side: Dim) -> Node:
+    """The identity of size ``side``; of size 1, the number 1 (a scalar, as every 1 × 1 value is)."""
+    return ONE_N if side.is_one else Identity(side)
+
+
 # -- sums ---------------------------------------------------------------------------------------------
 
 
@@ -228,13 +233,15 @@ def _pair(a: Node, b: Node) -> list[Node] | None:
         return [hadamard(a.args[0], b)]
     if isinstance(b, Diag) and a.is_row:
         return [transpose(hadamard(b.args[0], transpose(a)))]
+    if isinstance(a, Ones) and isinstance(b, Ones):  # 𝟏𝟏ᵀ 𝟏𝟏ᵀ = k 𝟏𝟏ᵀ, k the inner size
+        return [size_value(a.cols), ones((a.rows, b.cols))]
     if a.is_row and b.is_column:
         if isinstance(a, Ones):
             return [total(b)]
         if isinstance(b, Ones):
             return [total(a)]
     if isinstance(a, Inverse) and a.args[0] == b or isinstance(b, Inverse) and b.args[0] == a:
-        return [Identity(a.rows)]
+        return [identity(a.rows)]
     if a.is_row and isinstance(b, Kron) and b.args[0].is_row:
         # aᵀ (bᵀ ⊗ C) = vec(Cᵀ a bᵀ)ᵀ
         row, right = b.args
@@ -283,6 +290,8 @@ def mul(*factors: Node) -> Node:
     scalars: list[Node] = []
     matrices: list[Node] = []
     for f in flat:
+        if f.is_scalar and isinstance(f, (Identity, Ones)):  # a 1 × 1 identity or 𝟏 is the number 1
+            f = ONE_N
         if isinstance(f, Number):
             coeff = number(coeff * f.value).value  # checked at every step: a long product cannot grow unseen
         elif f.is_scalar:
@@ -293,6 +302,8 @@ def mul(*factors: Node) -> Node:
     if coeff == 0 or any(is_zero(f) for f in flat):
         return zero(shape)
     matrices = _reduce_chain(matrices)
+    if len(matrices) > 2 and isinstance(matrices[0], Ones) and isinstance(matrices[-1], Ones) and shape == SCALAR:
+        matrices = [total(mul(*matrices[1:-1]))]  # 𝟏ᵀ M 𝟏 = sum(M)
     # A chain can reduce to scalars (𝟏ᵀ x = sum(x)): move them to the front.
     moved = [m for m in matrices if m.is_scalar]
     if moved:
@@ -519,7 +530,7 @@ def apply(fn: str, *args: Node) -> Node:
         if is_number(x, 0) and fn in _AT_ZERO:
             return number(_AT_ZERO[fn])
         if isinstance(x, Zero) and fn in _AT_ZERO:
-            return zero(shape) if _AT_ZERO[fn] == 0 else mul(number(_AT_ZERO[fn]), Ones(shape))
+            return filled(Fraction(_AT_ZERO[fn]), shape)
         if fn == "log" and (is_number(x, 1) or isinstance(x, Ones)):
             return zero(shape)
         if fn == "log" and isinstance(x, Apply) and x.fn == "exp":
@@ -536,10 +547,53 @@ def apply(fn: str, *args: Node) -> Node:
             return number(abs(v) if fn == "abs" else (v > 0) - (v < 0) if fn == "sign" else int(v > 0))
         if fn == "abs" and isinstance(x, Apply) and x.fn in ("abs", "exp", "sqrt"):
             return x
-    if fn in ("max", "min") and all(isinstance(a, Number) for a in args):
-        values = [a.value for a in args]
-        return number(max(values) if fn == "max" else min(values))
+    diagonal = _on_diagonal(fn, args)
+    if diagonal is not None:
+        return diagonal
+    values = [_fill(a) for a in args]
+    if fn in ("max", "min") and all(v is not None for v in values):  # max(0, 𝟎): every entry the same number
+        value = max(values) if fn == "max" else min(values)  # type: ignore[type-var]
+        return filled(value, shape)  # type: ignore[arg-type]
     return Apply(args, (fn,), shape)
+
+
+def _on_diagonal(fn: str, args: tuple[Node, ...]) -> Node | None:
+    """f(diag(v)) = diag(f(v)) where f(0) = 0: the entries off the diagonal stay 0, and are no kink
+    of max(0, ·) or abs at every point."""
+    arrays = [a for a in args if not a.is_scalar]
+    if len(arrays) != 1 or not isinstance(arrays[0], Diag) or not all(isinstance(a, Number) or a is arrays[0] for a in args):
+        return None
+    if len(args) == 1:
+        at_zero = _AT_ZERO.get(fn)
+    elif fn in ("max", "min"):
+        numbers = [a.value for a in args if isinstance(a, Number)] + [Fraction(0)]
+        at_zero = max(numbers) if fn == "max" else min(numbers)
+    else:
+        return None
+    if at_zero != 0:
+        return None
+    (inner,) = arrays[0].args
+    return diag(apply(fn, *(inner if a is arrays[0] else a for a in args)))
+
+
+def _fill(node: Node) -> Fraction | None:
+    """The number every entry of ``node`` is, for a number, 𝟎, 𝟏 or c𝟏; else None."""
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Zero):
+        return Fraction(0)
+    if isinstance(node, Ones):
+        return Fraction(1)
+    if isinstance(node, Mul) and len(node.args) == 2 and isinstance(node.args[0], Number) and isinstance(node.args[1], Ones):
+        return node.args[0].value
+    return None
+
+
+def filled(value: Fraction, shape: Shape) -> Node:
+    """A number, or an array of ``shape`` whose every entry is ``value``: 0, 𝟏, c𝟏."""
+    if shape == SCALAR:
+        return number(value)
+    return zero(shape) if value == 0 else mul(number(value), Ones(shape))
 
 
 def _check_domain(fn: str, value: Fraction) -> None:
@@ -576,8 +630,10 @@ def total(a: Node) -> Node:
         return total(a.args[0])
     if isinstance(a, Transpose):
         return total(a.args[0])
-    if isinstance(a, Add):  # sum is linear: sum(x − m𝟏) = sum(x) − n m
-        return add(*(total(t) for t in a.args))
+    if isinstance(a, Add):  # sum(X − c 𝟏𝟏ᵀ) = sum(X) − c N n: split a sum where a term's own sum is simpler
+        parts = [total(t) for t in a.args]
+        if any(not isinstance(p, Sum) for p in parts):
+            return add(*parts)
     return Sum((a,), (), SCALAR)
 
 
@@ -586,10 +642,16 @@ def trace(a: Node) -> Node:
         raise BlockError(f"tr() needs a square matrix, not a {shape_text(a.shape)} value")
     if a.is_scalar:
         return a
-    if isinstance(a, Identity):
+    if isinstance(a, (Identity, Ones)):
         return size_value(a.rows)
     if isinstance(a, Zero):
         return ZERO_N
+    if isinstance(a, Mul) and len(a.matrices) > 1 and isinstance(a.matrices[-1], Ones) and a.matrices[-1].is_matrix:
+        # tr(M 𝟏𝟏ᵀ) = 𝟏ᵀ M 𝟏: rotate the ones into a sum
+        scalar, _ = matrix_part(a)
+        last = a.matrices[-1]
+        column, row = Ones((last.rows, ONE)), Ones((ONE, last.cols))
+        return mul(scalar, row, *a.matrices[:-1], column)
     if isinstance(a, Diag):
         return total(a.args[0])
     if isinstance(a, Transpose):
@@ -607,7 +669,12 @@ def trace(a: Node) -> Node:
 
 
 def size_value(dim: Dim) -> Node:
-    return number(dim.value) if dim.value is not None else SizeValue(dim)
+    """A size as a number; a product of sizes (N n) as the product of each, so that its powers collect."""
+    if dim.value is not None:
+        return number(dim.value)
+    if dim.coeff == 1 and len(dim.names) == 1:
+        return SizeValue(dim)
+    return mul(number(dim.coeff), *(SizeValue(Dim(1, (name,))) for name in dim.names))
 
 
 def det(a: Node) -> Node:
@@ -660,7 +727,7 @@ def diag(v: Node) -> Node:
     if not v.is_column:
         raise BlockError(f"diag() takes a column vector, not a {shape_text(v.shape)} value")
     if isinstance(v, Ones):
-        return Identity(v.rows)
+        return identity(v.rows)
     if isinstance(v, Zero):
         return Zero((v.rows, v.rows))
     scalar, rest = matrix_part(v)
@@ -729,7 +796,7 @@ def kron(a: Node, b: Node) -> Node:
     if a.is_scalar or b.is_scalar:
         return mul(a, b)
     if isinstance(a, Identity) and isinstance(b, Identity):
-        return Identity(a.rows * b.rows)
+        return identity(a.rows * b.rows)
     if is_zero(a) or is_zero(b):
         return Zero((a.rows * b.rows, a.cols * b.cols))
     return Kron((a, b), (), (a.rows * b.rows, a.cols * b.cols))
@@ -738,7 +805,7 @@ def kron(a: Node, b: Node) -> Node:
 def commutation(m: Dim, n: Dim) -> Node:
     """K_{m,n}, with K vec(A) = vec(Aᵀ) for an m × n matrix A; the identity when A is a vector."""
     if m.is_one or n.is_one:
-        return Identity(m * n)
+        return identity(m * n)
     from .nodes import Commutation
 
     return Commutation(m, n)
@@ -747,8 +814,8 @@ def commutation(m: Dim, n: Dim) -> Node:
 def vec(a: Node) -> Node:
     if a.cols.is_one:
         return a
-    if isinstance(a, Zero):
-        return Zero((a.rows * a.cols, ONE))
+    if isinstance(a, (Zero, Ones)):
+        return type(a)((a.rows * a.cols, ONE))
     if isinstance(a, Mul) and len(a.matrices) == 2 and a.matrices[0].is_column and a.matrices[1].is_row:
         # vec(u vᵀ) = v ⊗ u
         scalar, _ = matrix_part(a)

@@ -9,6 +9,7 @@ Every error names its column; the caller adds the line.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -220,14 +221,21 @@ class Builder:
         """
         if node.has((Var, Entry, Undefined, SizeValue)):
             return node
+        import sympy as sp
+
         from .components import Lowering
 
         if self._lowering is None:
-            self._lowering = Lowering({}, {}, self.limits.max_number_digits)
-        why = unreal(self._lowering(node))
+            # A constant of symbolic size (sigmoid(v − v), log(𝟏)) has the same entries at any size; 2
+            # shows every kind an identity or a commutation matrix has, the zeros and the ones.
+            self._lowering = Lowering(defaultdict(lambda: 2), {}, self.limits.max_number_digits)
+        value = self._lowering(node)
+        why = unreal(value)
         if why is None:
             return node
-        shown = [written(self._lowering(a)) for a in args]
+        at = next((k for k, entry in enumerate(value) if unreal(entry)), 0) if isinstance(value, sp.MatrixBase) else 0
+        lowered = [self._lowering(a) for a in args]
+        shown = [written(v[at] if isinstance(v, sp.MatrixBase) and len(v) == len(value) else v) for v in lowered]
         if fn in ("^", "/"):
             text = fn.join(s if s.isalnum() else f"({s})" for s in shown)
         else:

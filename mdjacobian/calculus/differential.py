@@ -25,7 +25,6 @@ from .nodes import (
     Differential,
     Entry,
     Hadamard,
-    Identity,
     Inner,
     Inverse,
     Kron,
@@ -245,7 +244,7 @@ class Differentiator:
             if z.is_matrix:
                 dz = self(z)
                 return _minus_row_means(s, dz) if not al.is_zero(dz) else al.zero(node.shape)
-            jacobian = al.sub(Identity(z.rows), al.mul(Ones(z.shape), al.transpose(s)))
+            jacobian = al.sub(al.identity(z.rows), al.mul(Ones(z.shape), al.transpose(s)))
             return al.mul(jacobian, self(z))
         terms = []
         expanded = tuple(a if a.shape == node.shape else al.mul(a, al.ones(node.shape)) for a in node.args)

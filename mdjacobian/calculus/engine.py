@@ -312,23 +312,33 @@ class Engine:
         return tuple(names)
 
     def _component_matrix(self, functions: list[sp.Expr], sym: Any) -> sp.ImmutableMatrix:
-        """The part's components in numerator layout (shaped like a matrix variable for a scalar function)."""
+        """The part's components in numerator layout (shaped like a matrix variable for a scalar function).
+
+        For a symmetric variable one symbol stands for Sᵢⱼ and Sⱼᵢ, so ∂/∂S12 counts both entries: each
+        derivative by an entry off the diagonal is halved, which gives the symmetric gradient (G + Gᵀ)/2,
+        the Jacobian J (I + K)/2 and the Hessian P H P (P = (I + K)/2) that the matrix forms are.
+        """
+        symmetric = isinstance(sym, sp.MatrixBase) and sym.rows == sym.cols > 1 and sym[0, 1] == sym[1, 0]
+
+        def by(f: sp.Expr, *at: tuple[int, int]) -> sp.Expr:
+            value = f
+            for i, j in at:
+                value = diff(value, sym[i, j])
+            halves = sum(1 for i, j in at if i != j) if symmetric else 0
+            return sp.factor_terms(value / 2**halves) if halves else value
+
+        if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
+            where = [(i, j) for j in range(sym.cols) for i in range(sym.rows)]  # vec's order
+            if self.hessian:
+                (f,) = functions
+                return sp.ImmutableMatrix([[by(f, a, b) for b in where] for a in where])
+            if len(functions) == 1:
+                return sp.ImmutableMatrix(sym.rows, sym.cols, lambda i, j: by(functions[0], (i, j)))
+            return sp.ImmutableMatrix([[by(f, a) for a in where] for f in functions])
+        entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
         if self.hessian:
             (f,) = functions
-            entries = _vec_entries(sym) if isinstance(sym, sp.MatrixBase) else [sym]
             return sp.ImmutableMatrix([[diff(diff(f, a), b) for b in entries] for a in entries])
-        if isinstance(sym, sp.MatrixBase) and sym.cols > 1:
-            if len(functions) == 1 and sym.is_symmetric() and sym[0, 1] == sym[1, 0]:
-                # one symbol stands for S12 and S21: ∂f/∂S12 counts both, the symmetric gradient half of it
-                f = functions[0]
-                return sp.ImmutableMatrix(
-                    sym.rows, sym.cols, lambda i, j: diff(f, sym[i, j]) if i == j else sp.factor_terms(diff(f, sym[i, j]) / 2)
-                )
-            if len(functions) == 1:
-                return sp.ImmutableMatrix(sym.rows, sym.cols, [diff(functions[0], s) for s in sym])
-            column_major = [sym[i, j] for j in range(sym.cols) for i in range(sym.rows)]
-            return sp.ImmutableMatrix([[diff(f, s) for s in column_major] for f in functions])
-        entries = list(sym) if isinstance(sym, sp.MatrixBase) else [sym]
         return sp.ImmutableMatrix([[diff(f, s) for s in entries] for f in functions])
 
     # -- the proof ------------------------------------------------------------------------------------
@@ -427,8 +437,29 @@ class Engine:
         free = self.model.free() + [self.model.symbols[u] for u in self.block.intermediates]
         nodes = [c.function for c in claims] + [c.derivative for c in claims if isinstance(c.derivative, n.Node)]
         needs = needs_of(nodes).merge(self.needs())
-        prover = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint(), needs=needs)
-        return prover.run()
+        proof = Prover(claims, free, self.model.sizes, _seed(self.block), constrain=self._constraint(), needs=needs).run()
+        if not proof.checked and chain is not None:
+            self._chain_applies(claims, free, needs)
+        return proof
+
+    def _chain_applies(self, claims: list[Claim], free: list[n.Var], needs: Needs) -> None:
+        """Where only the chain's factors, at the intermediates' values, left no point to check, the
+        chain rule does not apply: a factor has no value where the intermediates take theirs."""
+        (values,) = [c.derivative for c in claims if c.label == CHAIN_AT_VALUES]
+        if not values.undefined:
+            return
+        rest = [c for c in claims if c.label != CHAIN_AT_VALUES]
+        prover = Prover(rest, free, self.model.sizes, _seed(self.block), constrain=self._constraint(), needs=needs)
+        if not prover.run().checked:
+            return
+        factor = next(iter(values.undefined))
+        raise self.block.locate(
+            BlockError(
+                f"show: chain does not apply here: the factor {factor} has no value where the intermediates "
+                "take the values their lines give them (at every point tried); show the result without the chain"
+            ),
+            "show",
+        )
 
     def needs(self) -> Needs:
         """What the block's ``assume:`` facts ask of the proof's sizes and points."""
@@ -489,20 +520,26 @@ class Engine:
 
     def chain_claims(self, function: n.Node, chain: Any) -> list[Claim]:
         """Each factor against its own definition, and the product against the whole function."""
-        from .chain import product, product_components
+        from .chain import AtValues, product, product_components
 
         claims = []
         for term in chain.terms:
             for f in term:
                 label = f"the factor ∂{f.top}/∂{f.bottom}"
                 matrix_var = any(v.is_matrix for v in f.variables)
-                layout = "vec" if matrix_var and not f.expr.is_scalar else "numerator"
+                layout = "vec" if matrix_var else "numerator"  # every factor is read under vec
                 if f.form is not None and not (matrix_var and len(f.variables) > 1):
                     claims.append(Claim(label, f.expr, f.variables, f.form, layout))
                 if f.components is not None:
                     claims.append(Claim(label, f.expr, f.variables, _entries(_as_matrix(f.components)), layout))
         wrt = tuple(self.model.wrt)
         layout = "vec" if any(v.is_matrix for v in wrt) else "numerator"
+        function = al.vec(function)  # the chain multiplies out to the Jacobian of vec(F) for a matrix F
+        values = AtValues(
+            tuple(tuple(self._factor_value(f) for f in term) for term in chain.terms),
+            tuple(tuple(f"∂{f.top}/∂{f.bottom}" for f in term) for term in chain.terms),
+        )
+        claims.append(Claim(CHAIN_AT_VALUES, function, wrt, values, layout, definitions=self.model.definitions))
         total = product(chain)
         if total is not None:
             claims.append(Claim("the chain's product", function, wrt, total, layout, definitions=self.model.definitions))
@@ -518,6 +555,14 @@ class Engine:
                 )
             )
         return claims
+
+    def _factor_value(self, f: Any) -> Any:
+        """A chain factor's value where the intermediates take their defined values (see AtValues)."""
+        if f.form is not None:
+            form = f.form
+            return lambda point, numbers, compiler: compiler(form)(point, numbers, [], {})
+        entries = self._with_intermediates(_entries(_as_matrix(f.components)))
+        return lambda point, numbers, compiler: entries(point, numbers)
 
     def _with_intermediates(self, value):  # noqa: ANN001, ANN202
         """A component claim in the intermediates' names, evaluated where they take their defined values."""
@@ -573,6 +618,9 @@ class Engine:
             name, target = self._fact(left, right)
             node = replace(node, al.total(self.model.symbols[name]), al.number(target))
         return node
+
+
+CHAIN_AT_VALUES = "the chain's product of its factors' values, where the intermediates take theirs"
 
 
 def _with_components(part: Part, matrix: sp.ImmutableMatrix, layout: str) -> Part:

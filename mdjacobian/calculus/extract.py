@@ -26,7 +26,6 @@ from .nodes import (
     DiagPart,
     Differential,
     Hadamard,
-    Identity,
     Inner,
     Mul,
     Node,
@@ -98,7 +97,7 @@ def jacobian(df: Node, dx: Differential) -> Node:
         if not linear(L):
             return al.zero((L.rows, n))
         if L == dx:
-            return Identity(n)
+            return al.identity(n)
         if isinstance(L, Add):
             return al.add(*(jac(t) for t in L.args if linear(t)))
         if isinstance(L, Mul):
@@ -128,6 +127,8 @@ def jacobian(df: Node, dx: Differential) -> Node:
             (a,) = L.args
             if a.is_column:
                 return al.mul(Ones((ONE, a.rows)), jac(a))
+            if a.is_row:  # sum(r) = 𝟏ᵀ rᵀ (as r 𝟏 it would be read back as sum(r))
+                return al.mul(Ones((ONE, a.cols)), jac(al.transpose(a)))
             return jac(al.mul(Ones((ONE, a.rows)), a, Ones((a.cols, ONE))))
         if isinstance(L, Trace):
             return jac(_trace_as_product(L.args[0], linear))
@@ -157,8 +158,8 @@ def jacobian(df: Node, dx: Differential) -> Node:
             scalars = [a for a in before + after if a.is_scalar]
             left = [a for a in before if not a.is_scalar]
             right = [a for a in after if not a.is_scalar]
-            p = al.mul(*left) if left else Identity(factor.rows)
-            q = al.mul(*right) if right else Identity(factor.cols)
+            p = al.mul(*left) if left else al.identity(factor.rows)
+            q = al.mul(*right) if right else al.identity(factor.cols)
             if isinstance(factor, Diag):  # diag(P diag(l) Q) = (P ⊙ Qᵀ) l
                 return al.mul(*scalars, al.hadamard(p, al.transpose(q)), jac(factor.args[0]))
             if factor.is_column and right:  # diag(P c r) = (P c) ⊙ rᵀ
@@ -237,7 +238,7 @@ def gradient(df: Node, dx: Differential, seed: Node = al.ONE_N) -> Node:
             push(factor, al.hadamard(*others, sensitivity))
             return
         if isinstance(node, Trace):
-            push(node.args[0], al.mul(sensitivity, Identity(node.args[0].rows)))
+            push(node.args[0], al.mul(sensitivity, al.identity(node.args[0].rows)))
             return
         if isinstance(node, Sum):
             push(node.args[0], al.mul(sensitivity, Ones(node.args[0].shape)))
@@ -286,9 +287,9 @@ def vec_jacobian(df: Node, dx: Differential) -> Node:
                 return al.mul(*before, jac(al.mul(al.transpose(rest), al.transpose(factor))))
             rest = al.mul(*after)
             if factor == dx:
-                return al.mul(*before, al.kron(al.transpose(rest), Identity(r)))
+                return al.mul(*before, al.kron(al.transpose(rest), al.identity(r)))
             if isinstance(factor, Transpose) and factor.args[0] == dx:
-                return al.mul(*before, al.kron(Identity(s), al.transpose(rest)))
+                return al.mul(*before, al.kron(al.identity(s), al.transpose(rest)))
             if isinstance(factor, Diag):
                 return al.mul(*before, al.diag(rest), jac(factor.args[0]))
             if isinstance(factor, Add):
@@ -318,7 +319,7 @@ def vec_read(df: Node, dx: Differential) -> Node:
         if not linear(L):
             return al.zero((L.rows * L.cols, size))
         if L == dx:
-            return Identity(size)
+            return al.identity(size)
         if L.is_scalar:
             return al.transpose(al.vec(gradient(L, dx)))
         if isinstance(L, Add):
@@ -334,8 +335,8 @@ def vec_read(df: Node, dx: Differential) -> Node:
             if factor.is_scalar:
                 # a constant array M times a scalar that holds dX: vec(M) times that scalar's derivative
                 return al.mul(*scalars, al.vec(al.mul(*left, *right)), jac(factor))
-            a = al.mul(*left) if left else Identity(factor.rows)
-            b = al.mul(*right) if right else Identity(factor.cols)
+            a = al.mul(*left) if left else al.identity(factor.rows)
+            b = al.mul(*right) if right else al.identity(factor.cols)
             return al.mul(*scalars, al.kron(al.transpose(b), a), jac(factor))
         if isinstance(L, Hadamard):
             others = [a for a in L.args if not linear(a)]
@@ -372,7 +373,7 @@ def symmetrised(result: Node, variable: Var, scalar: bool) -> Node:
     if scalar:
         return al.mul(al.HALF, al.add(result, al.transpose(result)))
     side = variable.rows
-    symmetriser = al.mul(al.HALF, al.add(Identity(side * side), al.commutation(side, side)))
+    symmetriser = al.mul(al.HALF, al.add(al.identity(side * side), al.commutation(side, side)))
     return al.mul(result, symmetriser)
 
 

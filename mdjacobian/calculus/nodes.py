@@ -55,14 +55,21 @@ class Dim:
             value *= sizes[name]
         return value
 
+    def powers(self) -> list[tuple[str, int]]:
+        """The size names with their powers, in order: m n n is [("m", 1), ("n", 2)]."""
+        counted = Counter(self.names)
+        return [(name, counted[name]) for name in dict.fromkeys(self.names)]
+
     def __str__(self) -> str:
         if not self.names:
             return str(self.coeff)
-        return ("" if self.coeff == 1 else str(self.coeff)) + "".join(self.names)
+        names = "".join(name + ("" if k == 1 else "".join(_SUPERSCRIPTS[d] for d in str(k))) for name, k in self.powers())
+        return ("" if self.coeff == 1 else str(self.coeff)) + names
 
     __repr__ = __str__
 
 
+_SUPERSCRIPTS = dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 ONE = Dim(1)
 UNSIZED = Dim(0)
 """The side of an identity written ``I`` whose size its neighbours have not fixed yet (never a real size)."""

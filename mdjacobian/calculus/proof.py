@@ -345,6 +345,11 @@ class Prover:
         floor = float(e.numbers.eps) * e.fscale * 1e6  # zero, to the digits the function was computed with
         if level == LEVELS - 1 and size <= floor and error <= floor:
             return "pass"  # both zero, to the precision of the function's own size
+        if level == LEVELS - 1 and size <= 100 * e.noise:
+            # A zero derivative of a function whose terms cancel (X + 𝟏pᵀ − 𝟏pᵀ by p, logsumexp of a
+            # log-softmax): the formula and the differences are both the rounding of the function's
+            # value, which at this level is dozens of digits below it.
+            return "pass"
         if error > 100 * e.noise + TOLERANCE * size:
             return "mismatch"
         return "unsure"

@@ -12,7 +12,8 @@ from ..calculus import nodes as n
 from .displays import Display, Side, atom, components_side, display_tex, parse_display, terms
 from .indices import index_tex
 from .notation import LABELS, function_name, left_side, overall_kind, printer
-from .tex import TexPrinter, component_tex, matrix_tex, name_tex
+from .notation import label as part_label
+from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation, Part
@@ -201,6 +202,14 @@ def _symmetric(d: Derivation, part: Part) -> bool:
     return any(d.model.symbols[v].symmetric for v in part.variables)
 
 
+def _symmetric_note(d: Derivation, part: Part) -> str:
+    """By a symmetric S, each derivative by Sᵢⱼ is shared between Sᵢⱼ and Sⱼᵢ: J (I + K)/2, P H P."""
+    if not _symmetric(d, part) or part.kind not in ("vec", "hessian"):
+        return ""
+    (name,) = [v for v in part.variables if d.model.symbols[v].symmetric]
+    return f", for symmetric d{name} (each ∂/∂{name}ᵢⱼ shared by {name}ᵢⱼ and {name}ⱼᵢ)"
+
+
 def constants_note(d: Derivation) -> str:
     """Which names the block reads as constants, e.g. ``; constants: a, λ``."""
     names = d.block.constants
@@ -239,14 +248,16 @@ def _shape_lines(d: Derivation) -> list[str]:
     if d.matrix is not None:
         kind = overall_kind(d)
         rows, cols = d.matrix.shape
-        text = f"{rows} × {cols} {LABELS[kind]}"
+        text = f"{rows} × {cols} {LABELS[kind]}" + _symmetric_note(d, d.parts[0])
         return [text + ("" if kind in ("derivative", "hessian") else f", {layout} layout")]
     either = not any(p.kind not in ("derivative", "matrix", "hessian") for p in d.parts)
     lines = []
     for part in d.parts:
-        label = LABELS[part.kind].format(var=part.variable)
+        label = part_label(d, part.kind, part.outputs, part.variable)
         if part.kind == "matrix" and _symmetric(d, part):
             label = f"symmetric gradient (df = tr(Gᵀ d{part.variable}) for every symmetric d{part.variable})"
+        elif part.kind != "matrix":
+            label += _symmetric_note(d, part)
         shape = part.shape
         if shape is None and part.components is not None:
             shape = (n.Dim(part.components.rows), n.Dim(part.components.cols))

@@ -26,6 +26,15 @@ LABELS = {
 }
 
 
+def label(d: Derivation, kind: str, outputs: tuple[str, ...], variable: str) -> str:
+    """What a part is called in a caption: "gradient, shaped like W", "Jacobian under the vec convention …"."""
+    if kind == "vec":  # which side follows a vec: the function's rows, the variable's columns (numerator layout)
+        function_side = d.model.symbols[variable].cols.is_one
+        side = ("rows" if function_side else "columns") if d.layout == "numerator" else ("columns" if function_side else "rows")
+        return f"Jacobian under the vec convention ({side} follow vec({outputs[0] if function_side else variable}))"
+    return LABELS[kind].format(var=variable)
+
+
 def printer(d: Derivation) -> TexPrinter:
     vectors = {name for name, var in d.model.symbols.items() if var.is_column}
     return TexPrinter(frozenset(vectors))
@@ -78,8 +87,13 @@ def left_side(d: Derivation, kind: str, outputs: tuple[str, ...], variables: lis
         lhs = rf"\nabla_{{{bottom}}} {top}"
     elif kind == "gradient":
         lhs = rf"\nabla {top}"
-    elif kind == "vec":
-        lhs = rf"\frac{{\partial {top}}}{{\partial \operatorname{{vec}}({bottom})}}"
+    elif kind == "vec":  # vec of whichever of the two is a matrix
+        symbols = d.model.symbols
+        if len(outputs) == 1 and not symbols[outputs[0]].cols.is_one:
+            top = rf"\operatorname{{vec}}({top})"
+        if len(variables) == 1 and not symbols[variables[0]].cols.is_one:
+            bottom = rf"\operatorname{{vec}}({bottom})"
+        lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
     else:
         lhs = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
     if d.layout == "denominator" and kind not in ("derivative", "matrix"):

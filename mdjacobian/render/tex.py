@@ -4,7 +4,7 @@
 method per node type, as SymPy's printers do; :class:`ComponentPrinter` is SymPy's LaTeX printer with
 the notation of matrix-calculus texts, for the entries of component matrices. Notation decisions
 live here and nowhere else: vectors in bold, ⊙ for the element-wise product, ⊗ for the Kronecker
-product, 𝟏 for a vector of ones, cases for the step a ReLU's derivative takes.
+product, 𝟏 for a column of ones (𝟏𝟏ᵀ a matrix of them), cases for the step a ReLU's derivative takes.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def paren(tex: str) -> str:
 
 def _dim_tex(dim: n.Dim) -> str:
     """A size as TeX: 3, n, 2mn."""
-    names = " ".join(name_tex(x) for x in dim.names)
+    names = " ".join(name_tex(x) + ("" if k == 1 else f"^{{{k}}}") for x, k in dim.powers())
     if not names:
         return str(dim.coeff)
     return names if dim.coeff == 1 else f"{dim.coeff} {names}"
@@ -111,15 +111,21 @@ class TexPrinter:
         return rf"K_{{{_dim_tex(m)},{_dim_tex(k)}}}", ATOM
 
     def _print_Zero(self, node: n.Zero) -> tuple[str, int]:
+        # 𝟎 is a column and 𝟎ᵀ a row; a zero matrix is the number 0, which is that matrix times any factor.
+        if node.is_matrix:
+            return "0", ATOM
         return (r"\mathbf{0}^{\top}" if node.is_row else r"\mathbf{0}"), ATOM
 
     def _print_Ones(self, node: n.Ones) -> tuple[str, int]:
+        # 𝟏 is a column and 𝟏ᵀ a row, so a matrix of ones is their product 𝟏𝟏ᵀ.
+        if node.is_matrix:
+            return r"\mathbf{1} \mathbf{1}^{\top}", MUL
         return (r"\mathbf{1}^{\top}" if node.is_row else r"\mathbf{1}"), ATOM
 
     def _print_SizeValue(self, node: n.SizeValue) -> tuple[str, int]:
         dim = node.dim
-        names = " ".join(name_tex(x) for x in dim.names)
-        return (names if dim.coeff == 1 else f"{dim.coeff} {names}"), (ATOM if dim.coeff == 1 and len(dim.names) == 1 else MUL)
+        # N n binds as a product of names: no parentheses in a product or under a fraction bar, but in a power
+        return _dim_tex(dim), (ATOM if dim.coeff == 1 and len(dim.names) == 1 else MUL + 1 if dim.coeff == 1 else MUL)
 
     # -- sums and products ----------------------------------------------------------------------------
     def terms(self, node: n.Node) -> list[tuple[str, str]]:
@@ -154,8 +160,10 @@ class TexPrinter:
         factors = list(node.args[1:] if isinstance(node.args[0], n.Number) else node.args)
         sign = "-" if coeff < 0 else ""
         coeff = abs(coeff)
-        numerator = [f for f in factors if not _in_denominator(f)]
-        denominator = [_reciprocal(f) for f in factors if _in_denominator(f)]
+        # Only a scalar goes under a fraction bar: a vector's or a matrix's reciprocal is w^∘−1,
+        # element by element, and stays where it stands in the product.
+        numerator = [f for f in factors if not (f.is_scalar and _in_denominator(f))]
+        denominator = [_reciprocal(f) for f in factors if f.is_scalar and _in_denominator(f)]
         if denominator or coeff.denominator != 1:
             matrices = [f for f in numerator if not f.is_scalar]
             top = self._product([f for f in numerator if f.is_scalar], Fraction(coeff.numerator))
@@ -180,7 +188,7 @@ class TexPrinter:
     def _print_Hadamard(self, node: n.Hadamard) -> tuple[str, int]:
         top = [f for f in node.args if not _in_denominator(f)]
         bottom = [_reciprocal(f) for f in node.args if _in_denominator(f)]
-        out = r" \odot ".join(self._print(f, MUL + 1) for f in top) if top else r"\mathbf{1}"
+        out = r" \odot ".join(self._print(f, MUL + 1) for f in top) if top else self._print(n.Ones(node.shape), MUL + 1)
         for f in bottom:
             out += r" \oslash " + self._print(f, MUL + 1)
         return out, MUL - 1
@@ -276,9 +284,17 @@ class TexPrinter:
         return rf"{a} \otimes {b}", MUL - 1
 
     def _kron_factor(self, node: n.Node) -> str:
+        """A factor of A ⊗ B, whose size its neighbour does not tell: I, 𝟏 and 𝟎 carry theirs."""
+        rows, cols = node.shape
         if isinstance(node, n.Identity):
-            size = node.rows
-            return f"I_{{{size}}}" if size.value is not None else "I_{" + " ".join(name_tex(x) for x in size.names) + "}"
+            return f"I_{{{_dim_tex(rows)}}}"
+        if isinstance(node, (n.Ones, n.Zero)) and not node.is_scalar:
+            bold = r"\mathbf{1}" if isinstance(node, n.Ones) else r"\mathbf{0}"
+            if node.is_column:
+                return f"{bold}_{{{_dim_tex(rows)}}}"
+            if node.is_row:
+                return rf"{bold}_{{{_dim_tex(cols)}}}^{{\top}}"
+            return rf"({bold}_{{{_dim_tex(rows)}}} {bold}_{{{_dim_tex(cols)}}}^{{\top}})"
         return self._print(node, MUL + 1)
 
     def _print_Stack(self, node: n.Stack) -> tuple[str, int]:

@@ -163,6 +163,9 @@ def arrange(how: str, v: sp.Symbol | sp.MatrixBase, partial: Callable[[sp.Symbol
         return sp.Matrix(v.rows, v.cols, lambda i, j: partial(v[i, j])[0])
     order = [v[i, j] for j in range(v.cols) for i in range(v.rows)] if how == "vec" else _flat(v)
     columns = [partial(s) for s in order]
+    if how == "vec" and is_symmetric(v):  # J (I + K)/2: half of ∂f/∂Sij in each of its two columns
+        halves = [1 if i == j else 2 for j in range(v.cols) for i in range(v.rows)]
+        columns = [[e / h for e in column] for column, h in zip(columns, halves)]
     jac = sp.Matrix(len(columns[0]), len(order), lambda i, j: columns[j][i])
     return jac.T if layout == "denominator" and jac.shape != (1, 1) else jac
 
@@ -177,9 +180,15 @@ def derivative(f: sp.Expr | sp.MatrixBase, v: sp.Symbol | sp.MatrixBase, layout:
 
 
 def hessian(f: sp.Expr, v: sp.Symbol | sp.MatrixBase) -> sp.Matrix:
-    """∇²f: the matrix of ∂²f/∂vᵢ∂vⱼ by SymPy (1 × 1 for a scalar v), over vec(v) for a matrix v."""
+    """∇²f: the matrix of ∂²f/∂vᵢ∂vⱼ by SymPy (1 × 1 for a scalar v), over vec(v) for a matrix v.
+
+    For a symmetric v, one symbol stands for Sᵢⱼ and Sⱼᵢ: each derivative by it is shared between
+    the two, P H P with P = (I + K)/2."""
     order = vec(v)
-    return sp.Matrix(len(order), len(order), lambda i, j: sp.diff(f, order[i], order[j]))
+    halves = [1] * len(order)
+    if is_symmetric(v):
+        halves = [1 if i == j else 2 for j in range(v.cols) for i in range(v.rows)]
+    return sp.Matrix(len(order), len(order), lambda i, j: sp.diff(f, order[i], order[j]) / (halves[i] * halves[j]))
 
 
 def joined(parts: list[sp.Matrix], kinds: list[str], layout: str) -> sp.Matrix | tuple[sp.Matrix, ...]:
@@ -242,12 +251,14 @@ class Evaluator:
         return memo[expr]
 
 
-def number(value: sp.Basic) -> complex:
-    """A numeric SymPy value as a Python complex number; anything symbolic left over is an error."""
+def number(value: sp.Basic) -> complex | sp.Expr:
+    """A numeric SymPy value as a Python complex number (a 40-digit SymPy number where it is too large
+    for one, such as exp(exp(10))); anything symbolic left over is an error."""
     value = sp.N(value, DIGITS)
     if not value.is_number:
         raise AssertionError(f"not a number after substitution: {value}")
-    return complex(value)
+    z = complex(value)
+    return z if abs(z) < 1e300 else value
 
 
 def numbers(value: sp.MatrixBase | sp.Basic, point: Mapping[sp.Symbol, sp.Basic]) -> tuple[tuple[int, int], list[complex]]:

@@ -49,7 +49,10 @@ def test_total_derivative_rule():
     result = evaluate("u = x^2\ny = x + u\nshow: chain")
     assert result.chain.rule == "total"
     assert same(result.matrix[0, 0], 1 + 2 * x)
-    assert r"\frac{\partial y}{\partial x} + \frac{\partial y}{\partial u}\frac{\partial u}{\partial x} = 1 + 1 \cdot 2 x" in result.tex
+    # dy/dx on the left, as the total of the partial ∂y/∂x on the right; du/dx, the total derivative of u
+    assert result.tex.startswith(
+        r"\frac{d y}{d x} = \frac{\partial y}{\partial x} + \frac{\partial y}{\partial u}\frac{d u}{d x} = 1 + 1 \cdot 2 x"
+    )
 
 
 def test_vector_chain_rule_states_the_shapes():
