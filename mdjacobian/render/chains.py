@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..calculus import nodes as n
 from .displays import Display, Side, atom, components_side, product, terms
-from .notation import LABELS, function_name, left_side, overall_kind, printer, shows_vectors, variable_name
+from .notation import function_name, left_side, overall_kind, printer, shows_vectors, variable_name
 from .notation import label as part_label
 from .tex import bold, component_tex, components_tex, name_tex, paren
 

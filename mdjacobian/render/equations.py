@@ -13,7 +13,7 @@ from .displays import Display, Side, atom, components_side, display_tex, parse_d
 from .indices import index_tex
 from .notation import LABELS, function_name, left_side, overall_kind, printer
 from .notation import label as part_label
-from .tex import TexPrinter, component_tex, components_tex, matrix_tex, name_tex
+from .tex import TexPrinter, component_tex, matrix_tex, name_tex
 
 if TYPE_CHECKING:
     from ..calculus.engine import Derivation, Part
