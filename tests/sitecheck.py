@@ -225,7 +225,9 @@ def check_site(site_dir, out_dir="shots", *, modes=("desktop", "phone", "desktop
                 shot = None
                 if screenshots is True or (screenshots and mode in screenshots):  # before measuring, which reveals hidden tabs
                     shot = out / f"{re.sub(r'[^A-Za-z0-9]+', '_', rel[:-5]).strip('_')}--{mode}.png"
-                    page.screenshot(path=str(shot), full_page=True, timeout=180_000)  # a long page on a busy machine
+                    # The reference pages are over 40,000 px tall on a phone at twice the density;
+                    # on a busy machine one full-page capture can take longer than the default 30 s.
+                    page.screenshot(path=str(shot), full_page=True, timeout=180_000)
                 m = page.evaluate(MEASURE_JS, FENCES)
                 where = f"[{mode}] {rel}"
                 for j in m["jacobians"]:
