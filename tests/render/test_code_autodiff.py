@@ -15,17 +15,18 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 import mdjacobian
 
 from ..calculus import reference as ref
-from ..calculus import test_fuzz as fuzz
+from ..calculus import fuzzing as fz
+from ..calculus import grammar as g
 from ..needs import need
 from . import codecheck
 from .code_cases import PARAMS, Case
-from .test_code_numpy import CONCRETE, check_fuzzed, values_for
+from .test_code_numpy import check_fuzzed, values_for
 
 INSTALL = "pip install -e '.[export-tests]' 'torch==2.13.0' (see the README)"
 
@@ -64,15 +65,17 @@ class Library:
             value = value.detach()
         return np.asarray(value, dtype=float)
 
+    # Never jax.jit: a fuzzed function is traced entry by entry, and XLA compiling such a graph
+    # took gigabytes; run eagerly, each operation is compiled once and cached by its shapes.
     def jacobian(self, function: Callable, at):  # noqa: ANN001, ANN201
         """∂function/∂at: an array of shape function's shape + at's shape."""
         if self.name == "jax":
-            return self.numpy(self._jax.jit(self._jax.jacobian(function))(at))
+            return self.numpy(self._jax.jacobian(function)(at))
         return self.numpy(self._torch.autograd.functional.jacobian(function, at))
 
     def hessian(self, function: Callable, at):  # noqa: ANN001, ANN201
         if self.name == "jax":
-            return self.numpy(self._jax.jit(self._jax.hessian(function))(at))
+            return self.numpy(self._jax.hessian(function)(at))
         return self.numpy(self._torch.autograd.functional.hessian(function, at))
 
 
@@ -188,34 +191,38 @@ def _apply(expr: sp.Expr, args: list, lib: Library) -> object:
     return getattr(lib.xp, type(expr).__name__)(lib.scalar(args[0]))  # sin, cos, tanh, exp, log
 
 
-def autodiff_run(
-    lib: Library, f: fuzz.Expr, wrt: str, layout: str, order: int, sizes: dict, declare: str = fuzz.DECLARE
-) -> Callable:
-    """A runner that checks the generated code against autodiff of ``f`` at the point it is given."""
+def autodiff_run(lib: Library, drawn: fz.Drawn) -> Callable:
+    """A runner that checks the generated code against autodiff of the drawn function at the point it is given."""
+    env, function = fz.space_of(drawn)
+    wrt = drawn.wrt
 
     def run(source: str, arrays: dict) -> np.ndarray:
-        space = ref.values_at(declare, sizes)
-        function = f(space, [])
         values = {name: lib.array(v) for name, v in arrays.items()}
 
         def of(v):  # noqa: ANN001, ANN202
             point = {}
-            for name, value in vars(space).items():
+            for name, value in vars(env.v).items():
                 taken = v if name == wrt else values[name]
                 if isinstance(value, sp.MatrixBase):
                     point.update({value[i, j]: taken[i, j] for i in range(value.rows) for j in range(value.cols)})
                 else:
                     point[value] = taken
-            if isinstance(function, sp.MatrixBase):
-                return lib.xp.stack([lib.scalar(evaluate(e, point, lib)) for e in function]).reshape(-1, 1)
+            if isinstance(function, sp.MatrixBase):  # vec(F): a matrix's entries column by column
+                entries = ref.vec(function)
+                return lib.xp.stack([lib.scalar(evaluate(e, point, lib)) for e in entries]).reshape(-1, 1)
             return lib.scalar(evaluate(function, point, lib))
 
         shape = tuple(values[wrt].shape) or (1, 1)
-        if order == 2:
+        if drawn.order == 2:
             size = int(np.prod(shape))
             want = lib.hessian(of, values[wrt]).reshape(size, size)
         else:
-            want = codecheck.arrange(lib.jacobian(of, values[wrt]), tuple(of(values[wrt]).shape), shape, layout)
+            jacobian = lib.jacobian(of, values[wrt])
+            matrix = isinstance(function, sp.MatrixBase) and function.cols > 1
+            if matrix and shape == (1, 1):  # dF/dt is shaped like F
+                want = jacobian.reshape(function.cols, function.rows).T
+            else:
+                want = codecheck.arrange(jacobian, tuple(of(values[wrt]).shape), shape, drawn.layout)
         derivative = codecheck.load(source)
         names = derivative.__code__.co_varnames[: derivative.__code__.co_argcount]
         got = lib.numpy(derivative(**{name: values[name] for name in names}))
@@ -225,38 +232,45 @@ def autodiff_run(
     return run
 
 
-def check_fuzzed_with(library: str, drawn: tuple, sizes: dict[str, int], declare: str = fuzz.DECLARE) -> None:
-    _, f, wrt, layout, order = drawn
-    run = autodiff_run(Library(library), f, wrt, layout, order, sizes, declare)
-    event("compared" if check_fuzzed(drawn, sizes, {library: run}, declare) else "refused or unchecked")
+def check_fuzzed_with(library: str, drawn: fz.Drawn) -> None:
+    # Autodiff takes each entry of a matrix as its own variable; a symmetric one's two entries are
+    # one (its derivative is checked against SymPy in test_code_numpy).
+    assume(drawn.wrt not in SYMMETRIC)
+    run = autodiff_run(Library(library), drawn)
+    event("compared" if check_fuzzed(drawn, {library: run}) else "refused or unchecked")
 
 
-@settings(fuzz.FUZZ, max_examples=40)
-@given(fuzz.blocks(), fuzz.SIZES)
-def test_fuzzed_blocks_torch_code_agrees_with_autodiff(drawn, sizes):
-    check_fuzzed_with("torch", drawn, sizes)
+SYMMETRIC = {name for line in g.DECLARE.splitlines() if "Sym(" in line for name in line.split(" in ")[0].split(", ")}
 
 
-@settings(fuzz.FUZZ, max_examples=40)
-@given(fuzz.blocks(), fuzz.SIZES)
-def test_fuzzed_blocks_jax_code_agrees_with_autodiff(drawn, sizes):
-    check_fuzzed_with("jax", drawn, sizes)
+@fz.fuzz_settings(40)
+@given(fz.blocks())
+def test_fuzzed_blocks_torch_code_agrees_with_autodiff(drawn):
+    check_fuzzed_with("torch", drawn)
 
 
-@settings(fuzz.FUZZ, max_examples=30)
-@given(fuzz.blocks(), st.sampled_from(["jax", "torch"]))
+@fz.fuzz_settings(40)
+@given(fz.blocks())
+def test_fuzzed_blocks_jax_code_agrees_with_autodiff(drawn):
+    check_fuzzed_with("jax", drawn)
+
+
+@fz.fuzz_settings(30)
+@given(fz.blocks(concrete=True), st.sampled_from(["jax", "torch"]))
 def test_fuzzed_blocks_at_concrete_sizes_code_agrees_with_autodiff(drawn, library):
-    check_fuzzed_with(library, drawn, {}, CONCRETE)
+    check_fuzzed_with(library, drawn)
 
 
 def test_the_fuzz_reference_is_independent():
     """A wrong derivative is caught: the fuzz's reference differentiates the function itself."""
     lib = Library("torch")
-    sizes = {"n": 3, "m": 2}
-    f = fuzz.Expr("tanh(W x)", lambda v, k: (v.W * v.x).applyfunc(sp.tanh), "m", frozenset({"W", "x"}))
-    run = autodiff_run(lib, f, "x", "numerator", 1, sizes)
+    sizes = {"n": 3, "m": 2, "N": 4}
+    f = g.Expr("tanh(W x)", lambda e: (e.v.W * e.v.x).applyfunc(sp.tanh), "m", frozenset({"W", "x"}))
+    declare = g.declarations(None, frozenset({"W", "x"}))
+    drawn = fz.Drawn(f"{declare}\nf = tanh(W x)\nwrt: x", f, "x", sizes, False)
+    run = autodiff_run(lib, drawn)
     rng = np.random.default_rng(3)
-    arrays = {name: codecheck.draw(shape, rng) for name, shape in codecheck.shapes(fuzz.DECLARE, sizes).items()}
-    run(mdjacobian.evaluate(f"{fuzz.DECLARE}\nf = tanh(W x)\nwrt: x").torch, arrays)
+    arrays = {name: codecheck.draw(shape, rng) for name, shape in codecheck.shapes(declare, sizes).items()}
+    run(mdjacobian.evaluate(drawn.block).torch, arrays)
     with pytest.raises(AssertionError, match="differ"):
-        run(mdjacobian.evaluate(f"{fuzz.DECLARE}\nf = sigmoid(W x)\nwrt: x").torch, arrays)
+        run(mdjacobian.evaluate(f"{declare}\nf = sigmoid(W x)\nwrt: x").torch, arrays)

@@ -13,13 +13,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, event, given, settings
+from hypothesis import assume, event, given
 
 import mdjacobian
 from mdjacobian import BlockError
 
 from ..calculus import reference as ref
-from ..calculus import test_fuzz as fuzz
+from ..calculus import fuzzing as fz
 from . import codecheck
 from .code_cases import PARAMS, Case
 
@@ -125,18 +125,11 @@ def test_functions_at_concrete_sizes_are_numpy_functions(fn):
 # -- fuzzed blocks --------------------------------------------------------------------------------------
 
 
-CONCRETE = "x, w in R^2\nA in R^(2 x 2)\nW in R^(3 x 2)\ny in R^3\nc in R"
-"""The fuzz's declarations at concrete sizes: the code is then the components, where the page shows no form."""
-
-
-def check_fuzzed(drawn: tuple, sizes: dict[str, int], runs: dict[str, Callable], declare: str = fuzz.DECLARE) -> bool:
+def check_fuzzed(drawn: fz.Drawn, runs: dict[str, Callable]) -> bool:
     """Run a fuzzed block's code for each library at a random point (``runs[library](source, arrays)``)
-    against SymPy's derivative of the fuzz's function; returns whether there was a checked result.
-    With ``declare``, the block's declarations are replaced by those."""
-    block, f, wrt, layout, order = drawn
-    block = block.replace(fuzz.DECLARE, declare)
+    against SymPy's derivative of the fuzz's function; returns whether there was a checked result."""
     try:
-        result = mdjacobian.evaluate(block)
+        result = mdjacobian.evaluate(drawn.block)
     except BlockError:
         return False
     if not result.check.checked:
@@ -145,18 +138,16 @@ def check_fuzzed(drawn: tuple, sizes: dict[str, int], runs: dict[str, Callable],
         with pytest.raises(BlockError, match="index notation, which has no"):
             result.code(next(iter(runs)))
         return False  # shown in index notation: no code yet
-    space = ref.values_at(declare, sizes)
-    kinks: list = []
-    function = f(space, kinks)
-    at = ref.point(space, random.Random(1), 1.0)
-    for value in kinks:
+    env, function = fz.space_of(drawn)
+    at = ref.point(env.v, random.Random(1), 1.0)
+    for value in env.kinks:
         _, entries = ref.numbers(value, at)
         assume(all(abs(e) > 1e-6 for e in entries))
-    want_matrix = ref.expected(function, [getattr(space, wrt)], layout, order)
+    want_matrix = ref.expected(function, [getattr(env.v, drawn.wrt)], drawn.layout, drawn.order)
     shape, entries = ref.numbers(want_matrix, at)
     want = np.array([e.real for e in entries]).reshape(shape)
     arrays = {}
-    for name, value in vars(space).items():
+    for name, value in vars(env.v).items():
         if isinstance(value, ref.sp.MatrixBase):
             arrays[name] = np.array([[float(at[value[i, j]]) for j in range(value.cols)] for i in range(value.rows)])
         else:
@@ -171,16 +162,16 @@ def run_numpy(source: str, arrays: dict) -> np.ndarray:
     return derivative(**{name: arrays[name] for name in derivative.__code__.co_varnames[: derivative.__code__.co_argcount]})
 
 
-@fuzz.FUZZ
-@given(fuzz.blocks(), fuzz.SIZES)
-def test_fuzzed_blocks_numpy_code_agrees_with_sympy(drawn, sizes):
-    event("compared" if check_fuzzed(drawn, sizes, {"numpy": run_numpy}) else "refused or unchecked")
+@fz.fuzz_settings(150)
+@given(fz.blocks())
+def test_fuzzed_blocks_numpy_code_agrees_with_sympy(drawn):
+    event("compared" if check_fuzzed(drawn, {"numpy": run_numpy}) else "refused or unchecked")
 
 
-@settings(fuzz.FUZZ, max_examples=60)
-@given(fuzz.blocks())
+@fz.fuzz_settings(60)
+@given(fz.blocks(concrete=True))
 def test_fuzzed_blocks_at_concrete_sizes_numpy_code_agrees_with_sympy(drawn):
-    event("compared" if check_fuzzed(drawn, {}, {"numpy": run_numpy}, CONCRETE) else "refused or unchecked")
+    event("compared" if check_fuzzed(drawn, {"numpy": run_numpy}) else "refused or unchecked")
 
 
 # -- Python's precedence, on random expression trees ------------------------------------------------------
@@ -233,7 +224,7 @@ def trees(draw: st.DrawFn, kind: str, depth: int = 3) -> n.Node:
     return n.Transpose((n.Mul((row, a), (n.ONE, N)),), (), shape)
 
 
-@fuzz.FUZZ
+@fz.fuzz_settings(150)
 @given(st.sampled_from(["s", "v", "A"]).flatmap(trees))
 def test_printed_expressions_compute_what_the_nodes_mean(node):
     """The NumPy code of a random tree computes what mdjacobian's own evaluator computes from the tree."""
