@@ -45,7 +45,8 @@ def describe_part(d: Derivation, part: Part) -> str:
         return f"the gradient of {f} by {v} as a {'row' if numerator else 'column'}, of shape {shape}"
     if kind == "column":
         return f"∂{f}/∂{v} as a {'column' if numerator else 'row'}, of shape {shape}"
-    by = f"vec({v})" if kind == "vec" else v
+    by = f"vec({v})" if kind == "vec" and not d.model.symbols[part.variables[0]].cols.is_one else v
+    of = f"vec({f})" if len(part.outputs) == 1 and not d.model.symbols[part.outputs[0]].cols.is_one else f
     if numerator:
-        return f"the Jacobian of {f} by {by}, of shape {shape}: row i holds entry i of {f}, column j entry j of {by}"
-    return f"the transposed Jacobian of {f} by {by} (denominator layout), of shape {shape}: row i holds entry i of {by}"
+        return f"the Jacobian of {of} by {by}, of shape {shape}: row i holds entry i of {of}, column j entry j of {by}"
+    return f"the transposed Jacobian of {of} by {by} (denominator layout), of shape {shape}: row i holds entry i of {by}"

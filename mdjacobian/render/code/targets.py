@@ -9,7 +9,7 @@ only where a library writes it differently.
 from __future__ import annotations
 
 from ...calculus import nodes as n
-from .printer import ArrayPrinter, rows_code
+from .printer import ATOM, ArrayPrinter, rows_code
 
 _SAME = ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "abs", "sign")
 _NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "max": "maximum", "min": "minimum"}
@@ -112,6 +112,12 @@ class TorchPrinter(ArrayPrinter):
 
     def one_by_one(self, code: str) -> str:
         return f"{self.number(code)}.reshape(1, 1)"
+
+    def _print_Kron(self, node: n.Kron) -> tuple[str, int]:
+        # torch.kron of a transposed tensor fails ("view size is not compatible with input tensor's
+        # size and stride"): each factor is made contiguous first, which copies only a view.
+        factors = (f"{self._print(factor, ATOM)}.contiguous()" for factor in node.args)
+        return self.call("kron", *factors), ATOM
 
 
 TARGETS: dict[str, type[ArrayPrinter]] = {"numpy": NumPyPrinter, "jax": JaxPrinter, "torch": TorchPrinter}
