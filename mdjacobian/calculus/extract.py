@@ -108,7 +108,9 @@ def jacobian(df: Node, dx: Differential) -> Node:
                 if after and al.mul(*before, factor).is_scalar:
                     # (b·dx) times what follows, a scalar expanded over a column: that column, times b
                     return al.mul(al.mul(*after), al.mul(*before), jac(factor))
-                return al.mul(*before, *after, jac(factor))
+                if after:  # a column times what follows is a column: what follows is a scalar
+                    return al.mul(*before, al.mul(*after), jac(factor))
+                return al.mul(*before, jac(factor))
             if factor.is_row:
                 # factor · after is a scalar: write it as afterᵀ factorᵀ, whose linear factor is a column
                 rest = al.mul(*after)
@@ -281,7 +283,9 @@ def vec_jacobian(df: Node, dx: Differential) -> Node:
                 if after and al.mul(*before, factor).is_scalar:
                     # (b·dx) times what follows, a scalar expanded over a column: that column, times b
                     return al.mul(al.mul(*after), al.mul(*before), jac(factor))
-                return al.mul(*before, *after, jac(factor))
+                if after:  # a column times what follows is a column: what follows is a scalar
+                    return al.mul(*before, al.mul(*after), jac(factor))
+                return al.mul(*before, jac(factor))
             if factor.is_row:
                 rest = al.mul(*after)
                 return al.mul(*before, jac(al.mul(al.transpose(rest), al.transpose(factor))))

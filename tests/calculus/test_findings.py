@@ -84,6 +84,19 @@ def test_a_dot_product_written_as_a_product_scales_a_vector():
     assert result.form == r"(\mathbf{y}^{\top} \mathbf{x}) I"
 
 
+@pytest.mark.parametrize("size", ["4", "N"])
+def test_a_column_times_a_scalar_product_is_derived(size):
+    """p = t xᵀ s: the differential dt (xᵀ s) was multiplied as dt, xᵀ, s, I in a row, and a chain
+    through it failed with 'cannot multiply a 2 × 1 value by a 4 × 4 value', naming no line."""
+    softmax = lambda w: w.applyfunc(sp.exp) / sum(w.applyfunc(sp.exp))  # noqa: E731
+    p = lambda v: v.t * (v.x.T * softmax(v.w))  # noqa: E731
+    block = f"x, w in R^2; t in R^{size}; p = t x^T softmax(w); f = sum(p .* p); wrt: t"
+    sizes = {"N": 5} if size == "N" else {}
+    agrees(block, lambda v: sum(e**2 for e in p(v)), "t", sizes)
+    result = agrees(block + "; show: chain", lambda v: p(v).applyfunc(lambda e: e**2).T * sp.ones(len(v.t), 1), "t", sizes)
+    assert result.chain is not None
+
+
 @pytest.mark.parametrize("sizes", ["R^4; v in R^3; C in R^(3x3)", "R^n; v in R^m; C in R^(m x m)"])
 def test_a_vector_minus_a_quadratic_form_is_derived_at_either_size(sizes):
     """x − vᵀCv by v was refused at a concrete size, where its components always exist."""
