@@ -235,6 +235,14 @@ def _pair(a: Node, b: Node) -> list[Node] | None:
         return [transpose(hadamard(b.args[0], transpose(a)))]
     if isinstance(a, Ones) and isinstance(b, Ones):  # 𝟏𝟏ᵀ 𝟏𝟏ᵀ = k 𝟏𝟏ᵀ, k the inner size
         return [size_value(a.cols), ones((a.rows, b.cols))]
+    if isinstance(a, Diag) and isinstance(b, Ones) and b.is_matrix:  # diag(v) 𝟏𝟏ᵀ = v 𝟏ᵀ
+        return [a.args[0], ones((ONE, b.cols))]
+    if isinstance(a, Ones) and a.is_matrix and isinstance(b, Diag):  # 𝟏𝟏ᵀ diag(v) = 𝟏 vᵀ
+        return [ones((a.rows, ONE)), transpose(b.args[0])]
+    if a.is_row and isinstance(b, Ones) and b.is_matrix:  # r 𝟏𝟏ᵀ = sum(r) 𝟏ᵀ
+        return [total(a), ones((ONE, b.cols))]
+    if isinstance(a, Ones) and a.is_matrix and b.is_column:  # 𝟏𝟏ᵀ c = sum(c) 𝟏
+        return [total(b), ones((a.rows, ONE))]
     if a.is_row and b.is_column:
         if isinstance(a, Ones):
             return [total(b)]
