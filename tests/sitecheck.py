@@ -82,7 +82,7 @@ MEASURE_JS = r"""(fences) => {
       w: box(m).w, left: box0(m).left - left, table: !!m.querySelector('mtable'),
       tex: (m.querySelector('annotation') || m).textContent.slice(0, 80)})) : [];
     // Each equation's left side and first piece of its right side: where the "=" stands.
-    const eqs = [...j.querySelectorAll('.jacobian-eq')].map(e => {
+    const eqs = [...j.querySelectorAll('.jacobian-eq')].filter(e => e.querySelector('.jacobian-lhs')).map(e => {
       const lhs = e.querySelector('.jacobian-lhs'), rhs = e.querySelector('.jacobian-rhs math');
       const l = box0(lhs), r = rhs ? box0(rhs) : null;
       return {beside: !!r && (r.top + r.bottom) / 2 > l.top && (r.top + r.bottom) / 2 < l.bottom,
