@@ -99,21 +99,45 @@ def _opens(token: str) -> bool:
     return token in ("{", r"\begin") or token.startswith(r"\left") or token in _OPENERS
 
 
+_SIZED = {r"\left(": (r"\right)", r"\Bigl(", r"\Bigr)"), r"\left[": (r"\right]", r"\Bigl[", r"\Bigr]")}
+r"""Stretching parentheses, which need their partner on the same line: broken across lines, each
+becomes a fixed large one, as TeX's ``\Bigl(`` and ``\Bigr)``, tall enough for a fraction."""
+
+
+def _closer(opener: str) -> str:
+    return _SIZED[opener][0] if opener in _SIZED else _OPENERS[opener]
+
+
 def _group(piece: str) -> tuple[str, str, str, str, str] | None:
     """``piece`` as ``head``, an opening parenthesis, what it holds, the closing one and ``tail``,
-    when it holds one plain group outside braces; None otherwise."""
+    when it holds one group outside braces; None otherwise. Stretching parentheses come back as
+    the fixed ones that stand for them on separate lines."""
     found: list = []
     for begin, end, token, depth in _tokens(piece):
-        if depth == 0 and token in _OPENERS:
+        if depth == 0 and (token in _OPENERS or token in _SIZED):
             if found:
                 return None
             found = [(begin, end), token]
-        elif depth == 0 and len(found) == 2 and token == _OPENERS[found[1]]:
+        elif depth == 0 and len(found) == 2 and token == _closer(found[1]):
             found.append((begin, end))
     if len(found) < 3:
         return None
-    (open_start, open_end), _, (close_start, close_end) = found
-    return (piece[:open_start], piece[open_start:open_end], piece[open_end:close_start], piece[close_start:close_end], piece[close_end:])
+    (open_start, open_end), opener, (close_start, close_end) = found
+    left, right = (_SIZED[opener][1], _SIZED[opener][2]) if opener in _SIZED else (opener, piece[close_start:close_end])
+    return (piece[:open_start], left, piece[open_end:close_start], right, piece[close_end:])
+
+
+_TEXT = re.compile(r"\\text\{([^{}]*)\}")
+
+
+def _text_words(tex: str) -> Run | None:
+    r"""A note in words, ``\text{(the product rule: …)}``, as a run of its words (a line may break
+    between them; each but the last keeps the space after it); None for anything else."""
+    match = _TEXT.fullmatch(tex)
+    words = match.group(1).split(" ") if match else []
+    if len(words) < 2:
+        return None
+    return [rf"\text{{{word}}}\ " for word in words[:-1]] + [rf"\text{{{words[-1]}}}"]
 
 
 def _has_comma(tex: str) -> bool:
@@ -159,7 +183,8 @@ def split(tex: str, too_wide: Callable[[str], bool], nesting: int = 0) -> str | 
         return _hold(run) if _product(words) else run
     group = _group(tex)
     if group is None:
-        return tex
+        text = _text_words(tex)
+        return text if text is not None and too_wide(tex) else tex
     head, opener, inner, closer, tail = group
     inside = _words(inner)
     if not inside or _has_comma(inner) or len(_pieces(inside)) < 2 or not too_wide(tex):

@@ -60,7 +60,8 @@ def _balanced(tex: str) -> bool:
 def test_pieces_are_the_tex_cut_at_its_spaces_and_each_is_tex(node):
     tex = TexPrinter(frozenset({"x", "w", "y"})).doprint(node)
     pieces = leaves(split(tex, lambda _: True))
-    assert _flat(" ".join(pieces)) == _flat(tex)
+    joined = " ".join(pieces).replace(r"\Bigl(", r"\left(").replace(r"\Bigr)", r"\right)")
+    assert _flat(joined.replace(r"\Bigl[", r"\left[").replace(r"\Bigr]", r"\right]")) == _flat(tex)
     for piece in pieces:
         assert _balanced(piece), piece
         tex_to_mathml("{}" + piece if piece.split()[0] in ("+", "-", r"\odot") else piece)
@@ -75,6 +76,26 @@ def test_a_matrix_is_never_cut():
 
 def test_an_argument_list_is_not_opened():
     assert split(r"\max(0, V \mathbf{x} + \mathbf{b}_{1})", lambda _: True) == r"\max(0, V \mathbf{x} + \mathbf{b}_{1})"
+
+
+def test_stretching_parentheses_break_as_fixed_large_ones():
+    """\\left( … \\right) must close on its own line: broken, it becomes \\Bigl( … \\Bigr), each half TeX."""
+    tex = r"\left(\frac{1}{\sqrt{d}} (A \odot B) - \frac{1}{\sqrt{d}} (A \odot C)\right) K"
+    pieces = leaves(split(tex, lambda t: len(t) > 30))
+    assert len(pieces) > 1
+    assert pieces[0].startswith(r"\Bigl(") and r"\Bigr)" in pieces[-1]
+    assert " ".join(pieces).replace(r"\Bigl(", r"\left(").replace(r"\Bigr)", r"\right)") == tex
+    for piece in pieces:
+        assert _balanced(piece), piece
+        tex_to_mathml("{}" + piece if piece.split()[0] in ("+", "-") else piece)
+    assert split(tex, lambda t: False) == tex  # narrow enough: the stretching pair stays
+
+
+def test_a_note_in_words_breaks_between_its_words():
+    note = r"\text{(the product rule: d(A B) = dA B + A dB)}"
+    pieces = leaves(split(note, lambda t: len(t) > 20))
+    assert pieces[0] == r"\text{(the}\ " and pieces[-1] == r"\text{dB)}"
+    assert "".join(p.removeprefix(r"\text{").replace(r"}\ ", " ").removesuffix("}") for p in pieces) == note[6:-1]
 
 
 def test_a_number_stays_with_what_it_multiplies():
