@@ -173,7 +173,7 @@ def test_a_printed_page_keeps_every_block_whole(site):
 def test_every_line_of_the_docs_tex_fits_the_tex_width(site):
     """TeX output breaks a display where the font's metrics say it passes TEX_WIDTH em. Chromium,
     drawing the same TeX, finds every line within that width, except a display holding one piece
-    wider than the line (no break helps there); and the estimate is within 3 % of Chromium's width."""
+    wider than the line (no break helps there); and the estimate is within ESTIMATE_ERROR of Chromium's width."""
     pytest.importorskip("playwright", reason="playwright is not installed: pip install -e '.[test]'")
     _need(Path(CHROMIUM).exists(), "Chromium is not installed: apt-get install chromium (.ci/setup does)")
     from mdjacobian.render.displays import ESTIMATE_ERROR, TEX_WIDTH
@@ -201,7 +201,7 @@ def test_every_line_of_the_docs_tex_fits_the_tex_width(site):
                 wide.append((max(lines), tex))
     assert not wide, wide
     one_line = [(w[0], tex) for w, tex in zip(widths, displays) if len(w) == 1]
-    off = [(round(tex_width(tex) / w, 3), tex) for w, tex in one_line if not 0.97 <= tex_width(tex) / w <= 1.03]
+    off = [(round(tex_width(tex) / w, 3), tex) for w, tex in one_line if not 1 - ESTIMATE_ERROR <= tex_width(tex) / w <= 1 + ESTIMATE_ERROR]
     assert not off, off
     # Breaking was needed: on one line, the broken displays would fill the width, short of the margin
     # kept for the estimate's error, or pass it.

@@ -180,7 +180,13 @@ def split(tex: str, too_wide: Callable[[str], bool], nesting: int = 0) -> str | 
         if not too_wide(tex):
             return tex
         run = [split(piece, too_wide, nesting + 1) for piece in pieces]
-        return _hold(run) if _product(words) else run
+        if not _product(words):
+            return run
+        notes = []
+        while len(run) > 1 and all(_TEXT.fullmatch(leaf.removesuffix(r"\ ")) for leaf in leaves(run[-1])):
+            notes.insert(0, run.pop())  # a note after a formula may start a line of its own
+        held = _hold(run)
+        return [held, *notes] if notes else held
     group = _group(tex)
     if group is None:
         text = _text_words(tex)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 LEFT_SIDE_MARGIN = 1.1
 """How much wider than measured the left sides' column is made, so that every left side fits it
-and the ``=`` signs line up (:mod:`.measure` is within 2.5 % of Chromium's MathML; MathJax's
+and the ``=`` signs line up (:mod:`.measure` is within 3.5 % of Chromium's MathML; MathJax's
 letters differ a little more)."""
 
 

@@ -3,7 +3,7 @@
 A rough layout of MathML Core, enough to decide where a long display breaks: glyph advances from
 Latin Modern Math (the font the stylesheet loads), the spacing of MathML Core's operator
 dictionary, script sizes from the font's MATH table, and the padding Chromium gives table cells.
-It leaves out kerning and italic corrections: on the displays of the docs it is within 2.5 % of
+It leaves out kerning and italic corrections: on the displays of the docs it is within 3.5 % of
 Chromium's layout, which the browser tests check.
 """
 
