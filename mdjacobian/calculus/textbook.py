@@ -258,6 +258,51 @@ def _collect(node: Add) -> Node:
     return al.add(*terms)
 
 
+def _factored(node: Add) -> Node | None:
+    """c a + c b as c (a + b): the scalar factor every term shares, taken out of the sum."""
+    translation = _Translation(SCALAR)
+    marks: list[tuple[sp.Symbol, Node]] = []
+    coefficients = []
+    for k, term in enumerate(node.args):
+        scalar, rest = al.matrix_part(term)
+        try:
+            coefficients.append(translation.to(scalar))
+        except (ValueError, TypeError):
+            return None
+        marks.append((sp.Dummy(f"t{k}"), rest))
+    symbols = [mark for mark, _ in marks]
+    expr = sp.factor_terms(sp.Add(*(c * mark for c, mark in zip(coefficients, symbols))))
+    common, inner = expr.as_independent(*symbols, as_Add=False)
+    if common == 1 or not inner.is_Add:
+        return None
+    terms = []
+    for mark, rest in marks:
+        coefficient = inner.coeff(mark)
+        if coefficient == 0:
+            return None
+        try:
+            terms.append(al.mul(translation.back_to(coefficient), rest))
+        except (ValueError, TypeError, ZeroDivisionError):
+            return None
+    try:
+        return al.mul(translation.back_to(common), al.add(*terms))
+    except (ValueError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _regrouped(node: Add) -> list[tuple[Node, bool]]:
+    """A sum with its common scalar factor taken out; a sum of rows also as the transpose of one
+    column, (c xᵀ + c yᵀ) = c (x + y)ᵀ, as a text writes a gradient's row (preferred where it takes
+    a factor out and is no longer). Each with whether it is preferred on a tie."""
+    out = [(f, False) for f in [_factored(node)] if f is not None]
+    if node.is_row:
+        column = al.add(*(al.transpose(t) for t in node.args))
+        if isinstance(column, Add):
+            factored = _factored(column)
+            out.append((al.transpose(factored if factored is not None else column), factored is not None))
+    return out
+
+
 def in_names(node: Node, definitions: Mapping[str, Node]) -> Node:
     """``node`` with each intermediate's definition, where it appears whole, written as its name."""
     names = {d: Var(name, d.shape) for name, d in definitions.items() if d.args}
@@ -301,6 +346,10 @@ def textbook(node: Node, definitions: Mapping[str, Node] | None = None) -> Node:
         out = n if not n.args else rebuild(n, args)
         if isinstance(out, Add):
             out = _collect(out)
+        if isinstance(out, Add) and not out.is_scalar:
+            for candidate, on_a_tie in _regrouped(out):
+                if size(candidate) < size(out) or on_a_tie and size(candidate) == size(out):
+                    out = candidate
         if not inside and _elementwise(out):
             simpler = shortest(out)
             out = simpler if size(simpler) < size(out) else out

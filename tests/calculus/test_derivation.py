@@ -59,6 +59,8 @@ TEXTBOOK = [
     ("layer norm", "x, g, b in R^n\nepsilon in R\nu = x - mean(x)\ns = sqrt(mean(u.^2) + epsilon)\ny = g .* u / s + b\nwrt: x",
      r"\frac{1}{s} \operatorname{diag}(\mathbf{g}) - \frac{1}{s^{3} n} (\mathbf{g} \odot \mathbf{u}) \mathbf{u}^{\top} - \frac{1}{s n} \mathbf{g} \mathbf{1}^{\top}"),
     ("mean and variance", "x in R^n\nf = mean(x)^2 + var(x)", r"\frac{2}{n} \mathbf{x}^{\top}"),
+    ("batch least squares", "X in R^(N x k)\nw in R^k\nb in R\ny in R^N\nL = norm(X w + b - y)^2 / N\nwrt: w",
+     r"\frac{2}{N} (X \mathbf{w} + b \mathbf{1} - \mathbf{y})^{\top} X"),
 ]
 
 

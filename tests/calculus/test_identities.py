@@ -123,7 +123,7 @@ CASES = [
       lambda v: -sum(a * sp.log(s) for a, s in zip(v.y, _softmax(v.z)))),
     C("cross-entropy of a softmax, sum(y) = 1", "z, y in R^n", "-y^T log(softmax(z))", "z",
       lambda v: -sum(a * sp.log(s) for a, s in zip(v.y, _softmax(v.z))), "assume: sum(y) = 1",
-      domains={"y": ref.probabilities}, form=r"\operatorname{softmax}(\mathbf{z})^{\top} - \mathbf{y}^{\top}"),
+      domains={"y": ref.probabilities}, form=r"(\operatorname{softmax}(\mathbf{z}) - \mathbf{y})^{\top}"),
     C("logistic regression", "x, w in R^n; b, y in R",
       "-y log(sigmoid(w^T x + b)) - (1 - y) log(1 - sigmoid(w^T x + b))", "w, b",
       lambda v: -v.y * sp.log(_sigmoid(v.w.dot(v.x) + v.b)) - (1 - v.y) * sp.log(1 - _sigmoid(v.w.dot(v.x) + v.b)),
