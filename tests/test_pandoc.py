@@ -220,5 +220,6 @@ def test_a_block_whose_output_would_be_huge_is_refused_within_its_limit(tmp_path
     elapsed = time.monotonic() - start
     assert done.returncode == 0, done.stderr
     assert "the block's output would be more than 1000000 characters" in done.stderr
+    assert "…'):" in done.stderr and len(done.stderr) < 1000  # the block's long first line, cut short
     assert "After the block." in done.stdout and len(done.stdout) < 100_000
     assert elapsed < 10 * WALL_FACTOR + 60  # the block's allowance, and pandoc's own start

@@ -23,6 +23,8 @@ from ..limits import Limits
 from .common import CHECK_MARK, caption_line, checked_options, unchecked_line
 
 PROGRAM = "mdjacobian-pandoc"
+FIRST_LINE = 60
+"""How much of a block's first line a message quotes to name the block (pandoc gives no line numbers)."""
 CLASS = "jacobian"
 MIN_API = (1, 17)
 """The oldest pandoc-api-version (pandoc 2.0) whose JSON has the shape read and written here."""
@@ -112,6 +114,8 @@ class Filter:
     def report(self, error: BlockError, text: str, position: str | None) -> None:
         """One message on standard error: which block (pandoc's JSON has no line numbers), then the error."""
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        if len(first) > FIRST_LINE:  # enough to find the block by; a long line is not repeated whole
+            first = first[: FIRST_LINE - 1] + "…"
         where = f" at {position}" if position else ""
         lines = [f"{PROGRAM}: jacobian block {self.count}{where} (first line {first!r}): {error}"]
         lines.extend(f"    {line}" for line in _listing(error))
