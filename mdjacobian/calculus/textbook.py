@@ -39,18 +39,17 @@ class _Sigmoid(sp.Function):
 
 def size(node: Node) -> int:
     """How long a form reads: the number of its parts as printed (a part used twice counts twice),
-    a minus before a sum counted as two more. Computed once per distinct part."""
+    a minus before a sum counted as two more. Computed once per distinct part, children first."""
     memo: dict[int, int] = {}
-    order: list[Node] = []
-    stack = [node]
+    stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
-        current = stack.pop()
+        current, ready = stack.pop()
         if id(current) in memo:
             continue
-        memo[id(current)] = -1
-        order.append(current)
-        stack.extend(current.args)
-    for current in reversed(order):
+        if not ready:  # its parts first, then the part itself
+            stack.append((current, True))
+            stack.extend((a, False) for a in current.args if id(a) not in memo)
+            continue
         own = 1
         if isinstance(current, Mul) and al.is_number(current.args[0], -1) and any(isinstance(a, Add) for a in current.args):
             own += 2

@@ -57,7 +57,7 @@ TEXTBOOK = [
     ("a batch layer", BATCH, r"\frac{\partial L}{\partial W} = \frac{2}{N} X^{\top} (Z - Y)"),
     ("a two-layer network", TWO_LAYER, r"\frac{\partial L}{\partial W} = 2 \mathbf{r} \mathbf{a}^{\top}"),
     ("layer norm", "x, g, b in R^n\nepsilon in R\nu = x - mean(x)\ns = sqrt(mean(u.^2) + epsilon)\ny = g .* u / s + b\nwrt: x",
-     r"\frac{1}{s} \operatorname{diag}(\mathbf{g}) - \frac{1}{s^{3} n} (\mathbf{g} \odot \mathbf{u}) \mathbf{u}^{\top} - \frac{1}{s n} \mathbf{g} \mathbf{1}^{\top}"),
+     r"\frac{1}{s} \left(\operatorname{diag}(\mathbf{g}) - \frac{1}{s^{2} n} (\mathbf{g} \odot \mathbf{u}) \mathbf{u}^{\top} - \frac{1}{n} \mathbf{g} \mathbf{1}^{\top}\right)"),
     ("mean and variance", "x in R^n\nf = mean(x)^2 + var(x)", r"\frac{2}{n} \mathbf{x}^{\top}"),
     ("batch least squares", "X in R^(N x k)\nw in R^k\nb in R\ny in R^N\nL = norm(X w + b - y)^2 / N\nwrt: w",
      r"\frac{2}{N} (X \mathbf{w} + b \mathbf{1} - \mathbf{y})^{\top} X"),
