@@ -241,3 +241,18 @@ def _plus_identity(a, c):  # noqa: ANN001, ANN202
     from mdjacobian.calculus.arrays import Arr
 
     return Arr(a.rows, a.cols, [x + (c if i // a.cols == i % a.cols else 0) for i, x in enumerate(a.data)])
+
+
+def test_a_part_used_twice_counts_twice_in_a_forms_size():
+    """The measure that picks the shortest form counts what is printed: a part two terms share
+    is printed in each, and is measured before anything that holds it."""
+    from mdjacobian.calculus import algebra as al
+    from mdjacobian.calculus.nodes import Var
+    from mdjacobian.calculus.textbook import size
+
+    shared = al.apply("tanh", al.add(Var("a"), Var("b")))
+    first, second = al.mul(Var("c"), shared), al.mul(Var("d"), al.apply("sin", shared))
+    whole = al.add(first, second)
+    assert size(shared) == 4
+    assert size(whole) == 1 + size(first) + size(second)
+    assert size(whole) == 1 + (1 + 1 + 4) + (1 + 1 + (1 + 4))
